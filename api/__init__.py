@@ -1,0 +1,53 @@
+"""The HTTP edge: create_app() builds the Flask app; views parse, authorise, call one service,
+and serialise."""
+
+from celery import Celery
+from flask import Flask
+from flask_smorest import Api
+
+from api.applications import views as application_views
+from api.auth import views as auth_views
+from api.catalogue import views as catalogue_views
+from api.commands import register_commands
+from api.errors import register_error_handlers
+from api.health import blp as health_blp
+from api.notifications import views as notification_views
+from config import Config, get_config
+from config.celery import celery_settings
+from workflow import db, outbox
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Config | None = None) -> Flask:
+    settings = settings or get_config()
+    app = Flask("yanhu")
+    app.config.from_object(settings)
+    app.config["SETTINGS"] = settings
+    app.json.ensure_ascii = False
+
+    db.bind(settings.DATABASE_URL)
+    app.teardown_appcontext(lambda _exc: db.Session.remove())
+
+    api = Api(app, spec_kwargs={"info": {"description": "Yanhu District talent-incentive service"}})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    for blueprint in (
+        auth_views.blp,
+        catalogue_views.blp,
+        application_views.blp,
+        notification_views.blp,
+    ):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health_blp)
+    register_error_handlers(app)
+    register_commands(app)
+
+    # The API publishes by task name only; it never imports the worker's task code.
+    publisher = Celery("yanhu-api", set_as_current=False)
+    publisher.config_from_object(celery_settings(settings))
+    app.extensions["celery"] = publisher
+    outbox.bind_publisher(outbox.publisher_for(publisher), settings.PUBLISH_BREAKER_SECONDS)
+    return app

@@ -1,0 +1,94 @@
+"""Cases: submit, list, read, act on, and read the audit trail."""
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.applications.schemas import (
+    ActionSchema,
+    ApplicationCreateSchema,
+    ApplicationPageSchema,
+    ApplicationQueryArgsSchema,
+    ApplicationSchema,
+    EventSchema,
+)
+from api.auth.tokens import current_actor
+from api.pagination import decode_cursor, page
+from workflow.db import Session
+from workflow.errors import Forbidden, InvalidInput
+from workflow.lifecycle import Role
+from workflow.repositories import applications
+from workflow.services.casework import act_on_application
+from workflow.services.submission import submit_application
+
+blp = Blueprint(
+    "applications", __name__, url_prefix="/api/v1/applications", description="Cases (办件)"
+)
+
+
+def _with_etag(case):
+    return case, 200, {"ETag": f'"{case.version}"'}
+
+
+def _if_match() -> int | None:
+    value = request.headers.get("If-Match")
+    if not value:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidInput("Bad If-Match.", errors={"If-Match": ["Send the ETag of the case."]})
+    return int(tag)
+
+
+@blp.route("")
+class Applications(MethodView):
+    @blp.arguments(ApplicationQueryArgsSchema, location="query")
+    @blp.response(200, ApplicationPageSchema)
+    def get(self, args):
+        """The cases you may see, newest first (cursor pagination)"""
+        items = applications.list_visible(
+            Session(),
+            current_actor(),
+            before_id=decode_cursor(args["cursor"]),
+            limit=args["limit"],
+            status=args.get("status"),
+            policy_code=args.get("policy_code"),
+        )
+        return page(items, args["limit"])
+
+    @blp.arguments(ApplicationCreateSchema)
+    @blp.response(201, ApplicationSchema)
+    def post(self, args):
+        """Apply for a policy at a window; the case is pre-checked and routed in the background"""
+        actor = current_actor()
+        if actor.role != Role.APPLICANT:
+            raise Forbidden("Only applicants submit applications.")
+        return _with_etag(submit_application(actor, **args))
+
+
+@blp.route("/<int:case_id>")
+class ApplicationById(MethodView):
+    @blp.response(200, ApplicationSchema)
+    def get(self, case_id):
+        """One case, with an ETag for If-Match"""
+        return _with_etag(applications.get_visible(Session(), current_actor(), case_id))
+
+
+@blp.route("/<int:case_id>/actions")
+class ApplicationActions(MethodView):
+    @blp.arguments(ActionSchema)
+    @blp.response(200, ApplicationSchema)
+    def post(self, args, case_id):
+        """Act on a case (accept, request_correction, not_accept, approve, reject, withdraw, ...)"""
+        case = act_on_application(current_actor(), case_id, expected_version=_if_match(), **args)
+        return _with_etag(case)
+
+
+@blp.route("/<int:case_id>/events")
+class ApplicationEvents(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    def get(self, case_id):
+        """The case's audit trail, oldest first"""
+        session = Session()
+        case = applications.get_visible(session, current_actor(), case_id)
+        return applications.list_events(session, case.id)

@@ -1,0 +1,34 @@
+from marshmallow import Schema, fields, validate
+
+
+class RegisterSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    id_number = fields.String(required=True, validate=validate.Length(max=18))
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    name = fields.String()
+    window_code = fields.String(allow_none=True)
+    department_code = fields.String(allow_none=True)
+    id_number_masked = fields.Function(
+        lambda user: (
+            f"{user.id_number[:3]}***********{user.id_number[-4:]}" if user.id_number else None
+        )
+    )
+
+
+class TokenSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    user = fields.Nested(UserSchema)

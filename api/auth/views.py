@@ -1,0 +1,33 @@
+"""Register (applicants) and log in (everyone)."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth.schemas import LoginSchema, RegisterSchema, TokenSchema
+from api.auth.tokens import issue_token
+from workflow.services import accounts
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
+
+
+def _token_body(user) -> dict:
+    token, ttl = issue_token(user)
+    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "user": user}
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @blp.arguments(RegisterSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, args):
+        """Register as an applicant (your phone number is your username)"""
+        return _token_body(accounts.register_applicant(**args))
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, args):
+        """Log in with a phone number (applicants) or a staff username"""
+        return _token_body(accounts.authenticate(args["username"], args["password"]))

@@ -1,0 +1,58 @@
+from marshmallow import Schema, fields
+
+
+class ChoiceSchema(Schema):
+    value = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+
+
+class FormFieldSchema(Schema):
+    name = fields.String()
+    type = fields.String(
+        metadata={"enum": ["string", "integer", "number", "boolean", "date", "choice"]}
+    )
+    required = fields.Boolean()
+    label_zh = fields.String()
+    label_en = fields.String()
+    choices = fields.List(fields.Nested(ChoiceSchema))
+    min = fields.Float()
+    max = fields.Float()
+    max_length = fields.Integer()
+
+
+class DocumentSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    required = fields.Boolean()
+
+
+class RuleSchema(Schema):
+    code = fields.String()
+    field = fields.String()
+    message_zh = fields.String()
+    message_en = fields.String()
+
+
+class PolicySchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    description_zh = fields.String()
+    description_en = fields.String()
+    lead_department = fields.String()
+    review_departments = fields.List(fields.String())
+    sla_working_days = fields.Integer()
+    form_fields = fields.List(fields.Nested(FormFieldSchema))
+    required_documents = fields.List(fields.Nested(DocumentSchema))
+    eligibility_rules = fields.List(fields.Nested(RuleSchema))
+
+
+class WindowSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    level = fields.String()
+    township_zh = fields.String(allow_none=True)
+    township_en = fields.String(allow_none=True)

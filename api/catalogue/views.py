@@ -1,0 +1,38 @@
+"""Public reference data: the eight policies (with their forms) and the 23 windows."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.catalogue.schemas import PolicySchema, WindowSchema
+from workflow.db import Session
+from workflow.errors import NotFound
+from workflow.repositories import reference
+
+blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="Policies and windows")
+
+
+@blp.route("/policies")
+class Policies(MethodView):
+    @blp.response(200, PolicySchema(many=True))
+    def get(self):
+        """The policies a talent can apply for, each with the form to fill in"""
+        return reference.list_policies(Session())
+
+
+@blp.route("/policies/<string:code>")
+class PolicyByCode(MethodView):
+    @blp.response(200, PolicySchema)
+    def get(self, code):
+        """One policy"""
+        policy = reference.get_policy(Session(), code)
+        if policy is None:
+            raise NotFound(f"There is no policy {code!r}.")
+        return policy
+
+
+@blp.route("/windows")
+class Windows(MethodView):
+    @blp.response(200, WindowSchema(many=True))
+    def get(self):
+        """The talent service windows"""
+        return reference.list_windows(Session())

@@ -1,0 +1,56 @@
+"""The one error envelope, {code, status, message, errors}, for every failure.
+
+flask-smorest already renders HTTP errors (and webargs' 400/422) this way; domain errors and
+anything unexpected are mapped here, so no view ever builds an error body by hand.
+"""
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from workflow.errors import DomainError, Unauthorised
+
+log = logging.getLogger(__name__)
+
+
+def envelope(code: int, message: str, errors: dict | None = None):
+    body = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        response = envelope(error.status_code, error.message, error.errors)
+        if isinstance(error, Unauthorised):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if not messages:
+            return envelope(error.code or 500, error.description or HTTPStatus(error.code).phrase)
+        # webargs nests errors under the request location ({"json": {...}}); callers want the
+        # field paths themselves, the same shape the domain errors have.
+        errors: dict = {}
+        for location, fields in messages.items():
+            errors.update(fields if isinstance(fields, dict) else {f"_{location}": fields})
+        message = (
+            "The request body is not valid JSON."
+            if error.code == 400
+            else "Some fields are invalid."
+        )
+        return envelope(error.code, message, errors)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        # Only the type is logged: messages of driver errors can carry personal data.
+        log.exception("unhandled %s", type(error).__name__)
+        return envelope(500, InternalServerError.description)

@@ -1,0 +1,101 @@
+"""Settings, one class per environment, chosen by the APP_ENV variable.
+
+This package imports nothing of ours: every other layer may read it.
+"""
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("YANHU_VAR_DIR", ROOT / "var"))
+SEED_DIR = ROOT / "seed"
+# Working days and reference dates are local; storage is UTC.
+LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+class Config:
+    """What every environment shares; the defaults are the embedded ones."""
+
+    ENV = "embedded"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "embedded-default-key-not-a-secret-change-me")
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR / 'yanhu.sqlite'}")
+    CELERY_BROKER_URL = os.environ.get(
+        "CELERY_BROKER_URL", f"sqla+sqlite:///{VAR / 'broker.sqlite'}"
+    )
+    # Demo staff accounts are seeded only where this is true (never in production).
+    DEMO_ACCOUNTS = True
+    ACCESS_TOKEN_TTL_SECONDS = 12 * 3600
+    # The relay republishes an outbox row nobody has processed after this long: it covers a
+    # broker that was down at commit time, a crash between commit and publish, and a broker
+    # restarted empty.
+    OUTBOX_GRACE_SECONDS = 30
+    OUTBOX_RELAY_INTERVAL_SECONDS = 5.0
+    OUTBOX_MAX_ATTEMPTS = 8
+    # After one failed publish a process stops publishing inline for this long and leaves it to
+    # the relay, so a hung or dead broker costs one request a short timeout, not every request.
+    PUBLISH_BREAKER_SECONDS = 10.0
+    BROKER_TIMEOUT_SECONDS = 1.0
+    PAGE_SIZE_DEFAULT = 20
+    PAGE_SIZE_MAX = 100
+    MAX_CONTENT_LENGTH = 256 * 1024
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "Yanhu Talent Service"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+
+
+class EmbeddedConfig(Config):
+    """No servers to install: SQLite under var/ and a SQLite-backed broker, unless overridden."""
+
+
+class ProductionConfig(Config):
+    ENV = "production"
+    DEMO_ACCOUNTS = False
+
+    def __init__(self) -> None:
+        missing = [
+            name
+            for name in ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL")
+            if not os.environ.get(name)
+        ]
+        if missing:
+            raise RuntimeError(f"production needs these variables set: {', '.join(missing)}")
+
+
+class TestConfig(Config):
+    """The suite picks its stores with TEST_DATABASE_URL / TEST_BROKER_URL (see tests/conftest.py).
+
+    The broker default is deliberately unreachable, so a test that publishes without asking for a
+    real broker fails loudly instead of talking to whatever happens to run on the machine.
+    """
+
+    ENV = "test"
+    SECRET_KEY = "test-secret-key-of-sufficient-length-123"
+    DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{VAR / 'test.sqlite'}")
+    CELERY_BROKER_URL = os.environ.get("TEST_BROKER_URL", "you-forgot-to-pick-a-test-broker://")
+    DEMO_ACCOUNTS = False
+    OUTBOX_GRACE_SECONDS = 1
+    OUTBOX_RELAY_INTERVAL_SECONDS = 0.5
+    PUBLISH_BREAKER_SECONDS = 1.0
+
+
+ENVIRONMENTS = {
+    "embedded": EmbeddedConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def get_config(name: str | None = None) -> Config:
+    """The settings object for APP_ENV (or `name`); embedded when nothing is set."""
+    name = name or os.environ.get("APP_ENV", "embedded")
+    try:
+        return ENVIRONMENTS[name]()
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(ENVIRONMENTS)}, not {name!r}") from None

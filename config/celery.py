@@ -1,0 +1,49 @@
+"""Celery settings derived from a Config object (plain data; no Celery app is built here)."""
+
+from kombu import Queue
+
+from config import VAR, Config
+from config.queues import TASK_QUEUES, QueueNames, TaskNames
+
+
+def celery_settings(config: Config) -> dict:
+    timeout = config.BROKER_TIMEOUT_SECONDS
+    broker_url = config.CELERY_BROKER_URL
+    transport_options: dict = {}
+    if broker_url.startswith(("redis://", "rediss://")):
+        # Without socket timeouts a hung Redis blocks a publish for minutes.
+        transport_options = {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "visibility_timeout": 3600,
+            "unacked_restore_throttle": 0.5,
+        }
+    elif broker_url.startswith("sqla+"):
+        transport_options = {"polling_interval": 0.2}
+    return {
+        "broker_url": broker_url,
+        "broker_transport_options": transport_options,
+        "broker_connection_timeout": timeout,
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        # A killed pool child's message is acknowledged, not redelivered forever: the outbox relay
+        # is what retries, and it counts attempts (a poison message ends in a terminal status).
+        "task_reject_on_worker_lost": False,
+        "task_publish_retry": False,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_routes": {name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
+        "task_queues": [Queue(name) for name in QueueNames.all()],
+        "task_default_queue": QueueNames.PRECHECK,
+        "worker_prefetch_multiplier": 4,
+        "beat_schedule": {
+            "relay-outbox": {
+                "task": TaskNames.RELAY_OUTBOX,
+                "schedule": config.OUTBOX_RELAY_INTERVAL_SECONDS,
+                "options": {"expires": config.OUTBOX_RELAY_INTERVAL_SECONDS * 4},
+            },
+        },
+        "beat_schedule_filename": str(VAR / "celerybeat-schedule"),
+        "timezone": "UTC",
+    }

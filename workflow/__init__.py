@@ -1,0 +1,1 @@
+"""The domain: models, the case lifecycle, rules and services. Imports only config/."""

@@ -1,0 +1,20 @@
+"""The tables. Importing this package registers every model on Base.metadata."""
+
+from workflow.models.application import Application, Step
+from workflow.models.event import Event
+from workflow.models.notification import Notification
+from workflow.models.outbox import OutboxMessage
+from workflow.models.reference import Department, Policy, Window
+from workflow.models.user import User
+
+__all__ = [
+    "Application",
+    "Department",
+    "Event",
+    "Notification",
+    "OutboxMessage",
+    "Policy",
+    "Step",
+    "User",
+    "Window",
+]

@@ -1,0 +1,24 @@
+"""Accounts: applicants (username = phone) and staff (username chosen by the operator)."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow.db import Base
+from workflow.models._types import UTCDateTime, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    window_code: Mapped[str | None] = mapped_column(ForeignKey("windows.code"))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

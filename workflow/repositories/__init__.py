@@ -1,0 +1,1 @@
+"""Queries and adds. Repositories never commit: the calling service owns the transaction."""

@@ -1,0 +1,38 @@
+"""Policies, windows, departments and users."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from workflow.models import Department, Policy, User, Window
+
+
+def list_policies(session: OrmSession) -> list[Policy]:
+    return list(session.scalars(select(Policy).order_by(Policy.code)))
+
+
+def get_policy(session: OrmSession, code: str) -> Policy | None:
+    return session.get(Policy, code)
+
+
+def get_policies(session: OrmSession, codes: set[str]) -> dict[str, Policy]:
+    return {p.code: p for p in session.scalars(select(Policy).where(Policy.code.in_(codes)))}
+
+
+def list_windows(session: OrmSession) -> list[Window]:
+    return list(session.scalars(select(Window).order_by(Window.code)))
+
+
+def get_window(session: OrmSession, code: str) -> Window | None:
+    return session.get(Window, code)
+
+
+def get_department(session: OrmSession, code: str) -> Department | None:
+    return session.get(Department, code)
+
+
+def get_user_by_username(session: OrmSession, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def get_users(session: OrmSession, user_ids: set[int]) -> dict[int, User]:
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}

@@ -1,0 +1,120 @@
+"""Registering applicants, creating staff, logging in."""
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from stdnum.cn import ric
+
+from workflow.db import Session
+from workflow.errors import Conflict, InvalidInput, Unauthorised
+from workflow.lifecycle import STAFF_ROLES, Role
+from workflow.models import User
+from workflow.repositories import reference
+
+_hasher = PasswordHasher()
+# Spent on unknown usernames too, so a login's timing does not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD = 8
+
+
+def normalise_id_number(value: str) -> str | None:
+    """The 18-character resident identity number in canonical form, or None when invalid."""
+    value = value.strip().upper()
+    if len(value) != 18 or not ric.is_valid(value):
+        return None
+    return value
+
+
+def _check_password(password: str, errors: dict) -> None:
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = [f"Must be at least {MIN_PASSWORD} characters."]
+
+
+def register_applicant(phone: str, password: str, name: str, id_number: str) -> User:
+    errors: dict[str, list[str]] = {}
+    if not MOBILE.match(phone):
+        errors["phone"] = ["Must be an 11-digit mainland mobile number."]
+    _check_password(password, errors)
+    if not name.strip():
+        errors["name"] = ["Must not be blank."]
+    canonical_id = normalise_id_number(id_number)
+    if canonical_id is None:
+        errors["id_number"] = [
+            "Not a valid resident identity number (18 characters, birth date and check digit)."
+        ]
+    if errors:
+        raise InvalidInput("Some fields are invalid.", errors=errors)
+    user = User(
+        username=phone,
+        phone=phone,
+        password_hash=_hasher.hash(password),
+        role=Role.APPLICANT,
+        name=name.strip(),
+        id_number=canonical_id,
+    )
+    return _add_user(user, duplicate_field="phone")
+
+
+def create_staff_user(
+    username: str,
+    password: str,
+    role: str,
+    name: str | None = None,
+    window_code: str | None = None,
+    department_code: str | None = None,
+) -> User:
+    session = Session()
+    errors: dict[str, list[str]] = {}
+    if not USERNAME.match(username):
+        errors["username"] = ["3-64 characters: lower-case letters, digits, '.', '_' or '-'."]
+    if role not in STAFF_ROLES:
+        errors["role"] = [f"Must be one of {', '.join(sorted(STAFF_ROLES))}."]
+    _check_password(password, errors)
+    if role == Role.WINDOW_CLERK and not window_code:
+        errors["window"] = ["A window clerk needs a window."]
+    if window_code and reference.get_window(session, window_code) is None:
+        errors["window"] = [f"Unknown window {window_code}."]
+    if role == Role.REVIEWER and not department_code:
+        errors["department"] = ["A reviewer needs a department."]
+    if department_code and reference.get_department(session, department_code) is None:
+        errors["department"] = [f"Unknown department {department_code}."]
+    if errors:
+        raise InvalidInput("Some fields are invalid.", errors=errors)
+    user = User(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        name=name or username,
+        window_code=window_code if role == Role.WINDOW_CLERK else None,
+        department_code=department_code,
+    )
+    return _add_user(user, duplicate_field="username")
+
+
+def _add_user(user: User, duplicate_field: str) -> User:
+    session = Session()
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "An account with these details already exists.",
+            errors={duplicate_field: ["Already registered."]},
+        ) from None
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    user = reference.get_user_by_username(Session(), username.strip())
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None:
+        raise Unauthorised("Wrong username or password.")
+    return user
