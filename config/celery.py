@@ -1,6 +1,6 @@
 """Celery settings derived from a Config object (plain data; no Celery app is built here)."""
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config import VAR, Config
 from config.queues import TASK_QUEUES, QueueNames, TaskNames
@@ -18,8 +18,6 @@ def celery_settings(config: Config) -> dict:
             "visibility_timeout": 3600,
             "unacked_restore_throttle": 0.5,
         }
-    elif broker_url.startswith("sqla+"):
-        transport_options = {"polling_interval": 0.2}
     return {
         "broker_url": broker_url,
         "broker_transport_options": transport_options,
@@ -34,7 +32,7 @@ def celery_settings(config: Config) -> dict:
         "task_serializer": "json",
         "accept_content": ["json"],
         "task_routes": {name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
-        "task_queues": [Queue(name) for name in QueueNames.all()],
+        "task_queues": [Queue(name, Exchange(name), routing_key=name) for name in QueueNames.all()],
         "task_default_queue": QueueNames.PRECHECK,
         "worker_prefetch_multiplier": 4,
         "beat_schedule": {

@@ -1,9 +1,6 @@
 """A policy's basic conditions, declared as data: each rule compares one fact with a value."""
 
 import operator
-from datetime import date
-
-from stdnum.cn import ric
 
 OPERATORS = {
     "eq": operator.eq,
@@ -11,14 +8,6 @@ OPERATORS = {
     "min": operator.ge,
     "max": operator.le,
 }
-
-
-def age_on(id_number: str, today: date) -> int | None:
-    try:
-        born = ric.get_birth_date(id_number)
-    except Exception:  # stdnum raises several types for a malformed number
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def failed_rules(rules: list[dict], form: dict, facts: dict) -> list[dict]:

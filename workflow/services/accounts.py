@@ -5,10 +5,10 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
-from stdnum.cn import ric
 
 from workflow.db import Session
 from workflow.errors import Conflict, InvalidInput, Unauthorised
+from workflow.identity import normalise_id_number
 from workflow.lifecycle import STAFF_ROLES, Role
 from workflow.models import User
 from workflow.repositories import reference
@@ -19,14 +19,6 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 8
-
-
-def normalise_id_number(value: str) -> str | None:
-    """The 18-character resident identity number in canonical form, or None when invalid."""
-    value = value.strip().upper()
-    if len(value) != 18 or not ric.is_valid(value):
-        return None
-    return value
 
 
 def _check_password(password: str, errors: dict) -> None:

@@ -14,13 +14,13 @@ from workflow import outbox
 from workflow.actors import SYSTEM
 from workflow.cases import advance
 from workflow.db import Session
-from workflow.eligibility import age_on, failed_rules
+from workflow.eligibility import failed_rules
+from workflow.identity import age_on, normalise_id_number
 from workflow.lifecycle import Action
 from workflow.models import Application, Policy, User
 from workflow.models._types import utcnow
 from workflow.notices import notify_change
 from workflow.repositories import applications, reference
-from workflow.services.accounts import normalise_id_number
 
 log = logging.getLogger(__name__)
 

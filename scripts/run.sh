@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the API, a Celery worker and Celery beat together; Ctrl-C stops all three.
+# Embedded default: SQLite under var/ and a SQLite-backed broker. Set DATABASE_URL and
+# CELERY_BROKER_URL to run on PostgreSQL and Redis instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT=${PORT:-5000}
+mkdir -p var
+
+$BIN/alembic upgrade head
+$BIN/flask --app api seed
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+$BIN/gunicorn --workers 2 --bind "127.0.0.1:$PORT" --access-logfile - api.wsgi:app &
+pids+=($!)
+$BIN/celery -A worker worker --loglevel INFO --concurrency 2 &
+pids+=($!)
+$BIN/celery -A worker beat --loglevel INFO &
+pids+=($!)
+
+password=$($BIN/python -c 'import yaml; print(yaml.safe_load(open("seed/demo_users.yaml"))["password"])')
+cat <<INFO
+
+  Yanhu Talent Service is starting on http://127.0.0.1:$PORT
+    API docs (Swagger UI)  http://127.0.0.1:$PORT/docs
+    OpenAPI document       http://127.0.0.1:$PORT/openapi.json
+    Readiness              http://127.0.0.1:$PORT/readyz
+  Demo staff logins (embedded default only), password: $password
+    window clerks   clerk-w01 .. clerk-w23
+    reviewers       reviewer-public-security, reviewer-housing, reviewer-education, ...
+    talent office   talent-office      finance   finance      admin   admin
+  Applicants register themselves: POST /api/v1/auth/register
+  Press Ctrl-C to stop.
+
+INFO
+# Stop everything as soon as any one of the three exits.
+wait -n
