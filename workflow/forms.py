@@ -10,6 +10,15 @@ from workflow.errors import InvalidInput
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "choice")
 
 
+class _StrictBoolean(fields.Boolean):
+    """JSON true/false only: 1, "yes" or "true" are refused rather than guessed at."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def _field(spec: dict) -> fields.Field:
     required = bool(spec.get("required"))
     options: dict = {"required": required, "allow_none": not required}
@@ -22,7 +31,7 @@ def _field(spec: dict) -> fields.Field:
             return fields.Integer(strict=True, validate=bounds, **options)
         return fields.Float(allow_nan=False, validate=bounds, **options)
     if kind == "boolean":
-        return fields.Boolean(truthy={True}, falsy={False}, **options)
+        return _StrictBoolean(**options)
     if kind == "date":
         return fields.Date(**options)
     if kind == "choice":

@@ -27,7 +27,7 @@ blp = Blueprint(
 
 
 def _with_etag(case):
-    return case, 200, {"ETag": f'"{case.version}"'}
+    return case, {"ETag": f'"{case.version}"'}
 
 
 def _if_match() -> int | None:

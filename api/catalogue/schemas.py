@@ -16,8 +16,8 @@ class FormFieldSchema(Schema):
     label_zh = fields.String()
     label_en = fields.String()
     choices = fields.List(fields.Nested(ChoiceSchema))
-    min = fields.Float()
-    max = fields.Float()
+    min = fields.Raw()
+    max = fields.Raw()
     max_length = fields.Integer()
 
 
@@ -31,6 +31,8 @@ class DocumentSchema(Schema):
 class RuleSchema(Schema):
     code = fields.String()
     field = fields.String()
+    op = fields.String(metadata={"enum": ["eq", "in", "min", "max"]})
+    value = fields.Raw()
     message_zh = fields.String()
     message_en = fields.String()
 

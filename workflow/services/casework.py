@@ -9,7 +9,7 @@ from workflow.cases import advance
 from workflow.db import Session
 from workflow.errors import Conflict, Forbidden, InvalidInput, PreconditionFailed
 from workflow.forms import clean_form
-from workflow.lifecycle import ACTION_ROLES, REQUESTABLE, Action
+from workflow.lifecycle import ACTION_ROLES, REQUESTABLE, Action, Status, next_status
 from workflow.models import Application, Step
 from workflow.models._types import utcnow
 from workflow.notices import notify_change
@@ -36,6 +36,7 @@ def act_on_application(
         raise PreconditionFailed(
             f"The case has changed since version {expected_version} (now {case.version})."
         )
+    next_status(Status(case.status), action, actor.role)  # 409 before any field is looked at
     handler = _HANDLERS.get(action, _plain)
     handler(session, case, action, actor, comment, items, form)
     session.commit()

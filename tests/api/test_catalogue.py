@@ -1,0 +1,43 @@
+"""Public reference data: eight policies with renderable forms, 23 windows."""
+
+POLICY_CODES = {
+    "household_registration", "housing", "schooling", "transport", "spouse_employment",
+    "subsidy", "professional_title", "position_rank",
+}  # fmt: skip
+FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "choice"}
+
+
+def test_the_eight_policies_with_their_forms(client):
+    policies = client.get("/api/v1/policies").json
+    assert {p["code"] for p in policies} == POLICY_CODES
+    for policy in policies:
+        assert policy["name_zh"] and policy["name_en"] and policy["sla_working_days"] > 0
+        assert policy["required_documents"]
+        for field in policy["form_fields"]:
+            assert field["type"] in FIELD_TYPES
+            assert field["label_zh"] and field["label_en"] and isinstance(field["required"], bool)
+            assert ("choices" in field) == (field["type"] == "choice")
+
+
+def test_one_policy_and_an_unknown_one(client):
+    assert client.get("/api/v1/policies/housing").json["lead_department"] == "housing"
+    response = client.get("/api/v1/policies/nothing")
+    assert response.status_code == 404 and response.json["code"] == 404
+
+
+def test_twenty_three_windows_one_district_and_twenty_two_townships(client):
+    windows = client.get("/api/v1/windows").json
+    assert [w["code"] for w in windows] == [f"W{n:02d}" for n in range(1, 24)]
+    levels = [w["level"] for w in windows]
+    assert levels.count("district") == 1 and levels.count("township") == 22
+    assert windows[0]["code"] == "W01" and windows[0]["level"] == "district"
+
+
+def test_health_readiness_and_the_api_document(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["checks"] == {"database": "ok", "broker": "ok"}
+    spec = client.get("/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/v1/applications", "/api/v1/applications/{case_id}/actions"} <= set(spec["paths"])
+    assert client.get("/docs").status_code == 200

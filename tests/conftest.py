@@ -1,0 +1,133 @@
+"""Test stores: TEST_BACKEND=postgres (real PostgreSQL + Redis) or sqlite (the embedded default).
+
+The database is created fresh and migrated with Alembic once per run; each test that touches it
+starts from the seeded reference data only. A real Celery worker subprocess is started by the
+`worker` fixture for the tests that need one.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
+TEST_VAR = ROOT / "var" / "test" / BACKEND
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DATABASE = "yanhu_test"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+if BACKEND == "postgres":
+    os.environ["TEST_DATABASE_URL"] = (
+        PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        + f"/{PG_DATABASE}"
+    )
+    os.environ["TEST_BROKER_URL"] = REDIS_URL
+elif BACKEND == "sqlite":
+    os.environ["TEST_DATABASE_URL"] = f"sqlite:///{TEST_VAR / 'yanhu.sqlite'}"
+    os.environ["TEST_BROKER_URL"] = f"sqla+sqlite:///{TEST_VAR / 'broker.sqlite'}"
+else:
+    raise RuntimeError("TEST_BACKEND must be postgres or sqlite")
+os.environ["APP_ENV"] = "test"
+
+from alembic import command  # noqa: E402
+from alembic.config import Config as AlembicConfig  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from config import SEED_DIR, TestConfig  # noqa: E402
+from tests.processes import CeleryWorker  # noqa: E402
+from workflow.db import Session  # noqa: E402
+
+MUTABLE_TABLES = ("notifications", "events", "steps", "outbox", "applications", "users")
+
+
+def pytest_report_header(config):
+    return (
+        f"backend: {BACKEND} ({os.environ['TEST_DATABASE_URL']}, {os.environ['TEST_BROKER_URL']})"
+    )
+
+
+def _recreate_database() -> None:
+    if BACKEND == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+    else:
+        shutil.rmtree(TEST_VAR, ignore_errors=True)
+        TEST_VAR.mkdir(parents=True)
+
+
+@pytest.fixture(scope="session")
+def settings() -> TestConfig:
+    return TestConfig()
+
+
+@pytest.fixture(scope="session")
+def database(settings) -> str:
+    _recreate_database()
+    alembic_config = AlembicConfig(str(ROOT / "alembic.ini"))
+    alembic_config.attributes["database_url"] = settings.DATABASE_URL
+    command.upgrade(alembic_config, "head")
+    return settings.DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def app(database, settings):
+    from api import create_app
+    from workflow.services.seeding import seed_reference_data
+
+    flask_app = create_app(settings)
+    with flask_app.app_context():
+        seed_reference_data(SEED_DIR)
+    Session.remove()
+    return flask_app
+
+
+@pytest.fixture
+def clean(app):
+    """Every test starts with reference data only and empty queues."""
+    session = Session()
+    if BACKEND == "postgres":
+        session.execute(text(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in MUTABLE_TABLES:
+            session.execute(text(f"DELETE FROM {table}"))
+    session.commit()
+    Session.remove()
+    app.extensions["celery"].control.purge()
+    yield
+    Session.remove()
+
+
+@pytest.fixture
+def client(app, clean):
+    # No app context is held open here: each request gets its own, as in production.
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def worker(app):
+    """A real Celery worker process on the test stores, for the tests of this module."""
+    process = CeleryWorker(TEST_VAR / "logs")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def no_inline_publish():
+    """The API's post-commit publish switched off, as if the broker were unreachable."""
+    from workflow import outbox
+
+    saved = outbox.publisher.publish
+    outbox.publisher.publish = None
+    yield
+    outbox.publisher.publish = saved
+
+
+def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, **kwargs)

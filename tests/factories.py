@@ -1,0 +1,93 @@
+"""Builders of real rows and requests: applicants, staff, valid forms, submitted cases."""
+
+import itertools
+
+from sqlalchemy import select
+from stdnum.cn import ric
+
+from workflow.db import Session
+from workflow.models import OutboxMessage
+from workflow.services.accounts import create_staff_user
+from workflow.services.precheck import precheck_cases
+
+PASSWORD = "correct-horse-42"
+_seq = itertools.count(1)
+
+
+def id_number(seq: int | None = None, birth: str = "19950501", region: str = "140802") -> str:
+    """A valid resident identity number (Yanhu District region code by default)."""
+    body = f"{region}{birth}{(seq if seq is not None else next(_seq)) % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def register(client, seq: int | None = None, **overrides) -> tuple[str, int]:
+    seq = seq if seq is not None else next(_seq)
+    body = {
+        "phone": f"139{seq:08d}",
+        "password": PASSWORD,
+        "name": "测试申请人",
+        "id_number": id_number(seq),
+        **overrides,
+    }
+    response = client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 201, response.json
+    return response.json["access_token"], response.json["user"]["id"]
+
+
+def staff(client, role: str, window: str | None = None, department: str | None = None) -> str:
+    username = f"{role.replace('_', '-')}-{next(_seq)}"
+    create_staff_user(username, PASSWORD, role, window_code=window, department_code=department)
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.json
+    return response.json["access_token"]
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+_SAMPLE = {"string": "样例", "integer": 12, "number": 3.5, "boolean": True, "date": "2026-01-05"}
+
+
+def valid_form(policy: dict) -> dict:
+    """A form that passes the policy's fields and every eligibility rule on form fields."""
+    rules: dict[str, dict] = {}
+    for rule in policy["eligibility_rules"]:
+        rules.setdefault(rule["field"].removeprefix("form."), {})[rule["op"]] = rule["value"]
+    form = {}
+    for spec in policy["form_fields"]:
+        kind, rule = spec["type"], rules.get(spec["name"], {})
+        if "eq" in rule:
+            value = rule["eq"]
+        elif kind == "choice":
+            value = rule["in"][0] if "in" in rule else spec["choices"][-1]["value"]
+        elif kind in ("integer", "number"):
+            low = max(spec.get("min", 0), rule.get("min", 0))
+            high = min(spec.get("max", 10**6), rule.get("max", 10**6))
+            value = max(low, min(high, _SAMPLE[kind]))
+        else:
+            value = _SAMPLE[kind]
+        form[spec["name"]] = value
+    return form
+
+
+def submit(client, token: str, policy_code: str = "transport", window: str = "W01", form=None):
+    if form is None:
+        form = valid_form(client.get(f"/api/v1/policies/{policy_code}").json)
+    return client.post(
+        "/api/v1/applications",
+        headers=auth(token),
+        json={"policy_code": policy_code, "window_code": window, "form": form},
+    )
+
+
+def run_precheck() -> dict:
+    """What the worker does, in-process: pre-check every case whose outbox row is waiting."""
+    session = Session()
+    ids = list(
+        session.scalars(select(OutboxMessage.id).where(OutboxMessage.processed_at.is_(None)))
+    )
+    Session.remove()
+    result = precheck_cases(ids) if ids else {}
+    Session.remove()
+    return result
