@@ -81,10 +81,11 @@ class CeleryWorker:
         self.process.wait(10)
 
     def stop(self) -> None:
+        """Warm shutdown: SIGTERM to the main process only, which stops its pool children."""
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.terminate()
             try:
-                self.process.wait(20)
+                self.process.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)

@@ -1,0 +1,54 @@
+"""Queries the reliability tests use to check the invariants."""
+
+from sqlalchemy import func, select
+
+from workflow.db import Session
+from workflow.models import Application, Event, Notification, OutboxMessage
+from workflow.notices import WINDOW
+
+
+def statuses() -> dict[int, str]:
+    rows = Session().execute(select(Application.id, Application.status)).all()
+    Session.remove()
+    return dict(rows)
+
+
+def count_left_submitted() -> int:
+    value = Session().scalar(
+        select(func.count()).select_from(Application).where(Application.status == "submitted")
+    )
+    Session.remove()
+    return value
+
+
+def assert_each_case_prechecked_exactly_once(case_ids: list[int]) -> None:
+    """One pre-check decision per case and, for a routed case, one window notification (I3)."""
+    session = Session()
+    decisions = dict(
+        session.execute(
+            select(Event.application_id, func.count())
+            .where(Event.actor_role == "system", Event.action.in_(["route", "request_correction"]))
+            .group_by(Event.application_id)
+        ).all()
+    )
+    window_notes = dict(
+        session.execute(
+            select(Notification.application_id, func.count())
+            .where(Notification.recipient_type == WINDOW, Notification.kind == "case_arrived")
+            .group_by(Notification.application_id)
+        ).all()
+    )
+    failed = session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
+    )
+    Session.remove()
+    assert {case_id: decisions.get(case_id) for case_id in case_ids} == dict.fromkeys(case_ids, 1)
+    assert {case_id: window_notes.get(case_id) for case_id in case_ids} == dict.fromkeys(
+        case_ids, 1
+    )
+    assert failed == 0
+
+
+def queue_length(celery_app, queue: str) -> int:
+    with celery_app.connection_for_read() as connection, connection.channel() as channel:
+        return channel.queue_declare(queue=queue, passive=True).message_count

@@ -1,0 +1,66 @@
+"""The real worker process: it routes what the API submits, and survives being killed."""
+
+import pytest
+
+from tests.factories import register, submit
+from tests.processes import wait_for
+from tests.reliability.helpers import (
+    assert_each_case_prechecked_exactly_once,
+    count_left_submitted,
+    statuses,
+)
+from workflow import outbox
+from workflow.db import Session
+
+
+def relay_until_done(app, timeout: float) -> None:
+    """Run the relay (what beat does every few seconds) until no case is left submitted."""
+    settings = app.config["SETTINGS"]
+
+    def done() -> bool:
+        outbox.relay(
+            Session(),
+            outbox.publisher_for(app.extensions["celery"]),
+            grace_seconds=settings.OUTBOX_GRACE_SECONDS,
+            max_attempts=settings.OUTBOX_MAX_ATTEMPTS,
+        )
+        Session.remove()
+        return count_left_submitted() == 0
+
+    wait_for(done, timeout, interval=0.5, message="every case to leave submitted")
+
+
+def test_a_submitted_case_is_routed_by_the_worker(client, worker):
+    token, _ = register(client)
+    case_id = submit(client, token, "transport", "W09").json["id"]
+    wait_for(lambda: statuses()[case_id] == "at_window", 30, message="the case to be routed")
+    assert_each_case_prechecked_exactly_once([case_id])
+
+
+def test_worker_killed_mid_batch_routes_every_case_exactly_once(client, app, worker):
+    worker.stop()  # queue the whole batch first, so the kill lands in the middle of it
+    policies = client.get("/api/v1/policies").json
+    # Each applicant applies once per policy, so every case passes the pre-check and is routed.
+    tokens = [register(client)[0] for _ in range(30)]
+    case_ids = []
+    for index in range(len(tokens) * len(policies)):
+        policy = policies[index % len(policies)]["code"]
+        applicant = tokens[index // len(policies)]
+        response = submit(client, applicant, policy, f"W{index % 23 + 1:02d}")
+        assert response.status_code == 201
+        case_ids.append(response.json["id"])
+    worker.start()
+    total = len(case_ids)
+    wait_for(lambda: count_left_submitted() <= total - 20, 60, interval=0.005, message="progress")
+    worker.kill()
+    left = count_left_submitted()
+    assert 0 < left < total, "the kill should land in the middle of the batch"
+    worker.start()
+    relay_until_done(app, timeout=120)
+    assert_each_case_prechecked_exactly_once(case_ids)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sessions():
+    yield
+    Session.remove()
