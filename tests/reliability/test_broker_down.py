@@ -1,0 +1,69 @@
+"""Redis down while a case is submitted: the request succeeds, the outbox holds the work, and the
+case is routed exactly once when Redis is back. On a private Redis, so nothing else is disturbed."""
+
+import pytest
+
+from api import create_app
+from config import TestConfig
+from tests.conftest import BACKEND, TEST_VAR
+from tests.factories import register, submit
+from tests.processes import CeleryWorker, PrivateRedis, wait_for
+from tests.reliability.helpers import assert_each_case_prechecked_exactly_once, statuses
+from tests.reliability.test_worker import relay_until_done
+from workflow import outbox
+from workflow.db import Session
+
+pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="the SQLite default has no server")
+
+
+@pytest.fixture
+def redis_server():
+    server = PrivateRedis(TEST_VAR / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_on_private_redis(app, clean, redis_server):
+    settings = TestConfig()
+    settings.CELERY_BROKER_URL = redis_server.url
+    private_app = create_app(settings)
+    yield private_app
+    # Put the process's publisher back on the suite's broker.
+    outbox.bind_publisher(
+        outbox.publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"]
+    )
+
+
+def test_submission_while_redis_is_down_is_routed_once_redis_is_back(
+    app_on_private_redis, redis_server
+):
+    client = app_on_private_redis.test_client()
+    worker = CeleryWorker(TEST_VAR / "logs", env={"TEST_BROKER_URL": redis_server.url})
+    worker.start()
+    try:
+        token, _ = register(client)
+        redis_server.stop()
+        responses = [submit(client, token, policy, "W10") for policy in ("transport", "housing")]
+        assert [r.status_code for r in responses] == [201, 201]
+        case_ids = [r.json["id"] for r in responses]
+        assert {statuses()[case_id] for case_id in case_ids} == {"submitted"}
+        redis_server.start()  # the same port, empty: whatever was queued before is gone
+        relay_until_done(app_on_private_redis, timeout=90)
+        assert {statuses()[case_id] for case_id in case_ids} == {"at_window"}
+        assert_each_case_prechecked_exactly_once(case_ids)
+    finally:
+        worker.stop()
+        Session.remove()
+
+
+def test_readiness_reports_the_broker_down(app_on_private_redis, redis_server):
+    client = app_on_private_redis.test_client()
+    assert client.get("/readyz").status_code == 200
+    redis_server.stop()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"] == "ok"
+    assert response.json["checks"]["broker"].startswith("unavailable")
+    wait_for(lambda: client.get("/healthz").status_code == 200, 5)
