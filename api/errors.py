@@ -5,6 +5,7 @@ anything unexpected are mapped here, so no view ever builds an error body by han
 """
 
 import logging
+import traceback
 from http import HTTPStatus
 
 from flask import Flask, jsonify
@@ -51,6 +52,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        # Only the type is logged: messages of driver errors can carry personal data.
-        log.exception("unhandled %s", type(error).__name__)
+        # The type and the stack only: the message of a driver error can carry personal data.
+        stack = "".join(traceback.format_tb(error.__traceback__))
+        log.error("unhandled %s\n%s", type(error).__name__, stack)
         return envelope(500, InternalServerError.description)

@@ -36,8 +36,6 @@ class Config:
     # the relay, so a hung or dead broker costs one request a short timeout, not every request.
     PUBLISH_BREAKER_SECONDS = 10.0
     BROKER_TIMEOUT_SECONDS = 1.0
-    PAGE_SIZE_DEFAULT = 20
-    PAGE_SIZE_MAX = 100
     MAX_CONTENT_LENGTH = 256 * 1024
 
     # flask-smorest / OpenAPI

@@ -34,5 +34,9 @@ def get_user_by_username(session: OrmSession, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
+def get_user_by_id_number(session: OrmSession, id_number: str) -> User | None:
+    return session.scalars(select(User).where(User.id_number == id_number)).first()
+
+
 def get_users(session: OrmSession, user_ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}

@@ -40,6 +40,16 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
         ]
     if errors:
         raise InvalidInput("Some fields are invalid.", errors=errors)
+    session = Session()
+    taken = {
+        "phone": reference.get_user_by_username(session, phone),
+        "id_number": reference.get_user_by_id_number(session, canonical_id),
+    }
+    if any(taken.values()):
+        raise Conflict(
+            "An account with these details already exists.",
+            errors={field: ["Already registered."] for field, user in taken.items() if user},
+        )
     user = User(
         username=phone,
         phone=phone,
@@ -92,7 +102,7 @@ def _add_user(user: User, duplicate_field: str) -> User:
     session.add(user)
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError:  # a concurrent registration won the race
         session.rollback()
         raise Conflict(
             "An account with these details already exists.",
