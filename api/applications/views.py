@@ -24,6 +24,8 @@ from workflow.services.submission import submit_application
 blp = Blueprint(
     "applications", __name__, url_prefix="/api/v1/applications", description="Cases (办件)"
 )
+# Ids past the 32-bit column range are 404 at routing, not a database overflow error.
+CASE_ID = "<int(max=2147483647):case_id>"
 
 
 def _with_etag(case):
@@ -66,7 +68,7 @@ class Applications(MethodView):
         return _with_etag(submit_application(actor, **args))
 
 
-@blp.route("/<int:case_id>")
+@blp.route(f"/{CASE_ID}")
 class ApplicationById(MethodView):
     @blp.response(200, ApplicationSchema)
     def get(self, case_id):
@@ -74,7 +76,7 @@ class ApplicationById(MethodView):
         return _with_etag(applications.get_visible(Session(), current_actor(), case_id))
 
 
-@blp.route("/<int:case_id>/actions")
+@blp.route(f"/{CASE_ID}/actions")
 class ApplicationActions(MethodView):
     @blp.arguments(ActionSchema)
     @blp.response(200, ApplicationSchema)
@@ -84,7 +86,7 @@ class ApplicationActions(MethodView):
         return _with_etag(case)
 
 
-@blp.route("/<int:case_id>/events")
+@blp.route(f"/{CASE_ID}/events")
 class ApplicationEvents(MethodView):
     @blp.response(200, EventSchema(many=True))
     def get(self, case_id):

@@ -117,7 +117,7 @@ def test_accept_then_review_then_approve(client, routed):
     stored = Session().scalars(
         select(Event).where(Event.application_id == case_id).order_by(Event.seq)
     )
-    assert verify_chain(list(stored), Session().get(Application, case_id).last_event_hash)
+    assert verify_chain(Session().get(Application, case_id), list(stored))
 
 
 def test_review_steps_run_in_order_and_each_department_decides_once(client):

@@ -15,7 +15,7 @@ class _Sink:
 
 
 def _chain(length=4):
-    case = Application(id=7, status="submitted", version=0)
+    case = Application(id=7, reference="YH-20261126-TESTCASE", status="submitted", version=0)
     session = _Sink()
     clerk = Actor(user_id=3, role=Role.WINDOW_CLERK, window_code="W01")
     for index in range(length):
@@ -26,21 +26,21 @@ def _chain(length=4):
 
 def test_an_untouched_chain_verifies():
     case, events = _chain()
-    assert verify_chain(events, case.last_event_hash)
+    assert verify_chain(case, events)
 
 
 def test_an_edited_event_is_detected():
     case, events = _chain()
     events[1].comment = "changed afterwards"
-    assert not verify_chain(events, case.last_event_hash)
+    assert not verify_chain(case, events)
 
 
 def test_a_deleted_event_is_detected():
     case, events = _chain()
     del events[2]
-    assert not verify_chain(events, case.last_event_hash)
+    assert not verify_chain(case, events)
 
 
 def test_dropping_the_newest_events_is_detected():
     case, events = _chain()
-    assert not verify_chain(events[:-1], case.last_event_hash)
+    assert not verify_chain(case, events[:-1])

@@ -33,7 +33,7 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     steps: Mapped[list["Step"]] = relationship(
-        back_populates="application", order_by="Step.position", lazy="selectin"
+        back_populates="application", order_by="Step.position"
     )
 
 

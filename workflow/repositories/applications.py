@@ -1,7 +1,8 @@
 """Cases, scoped to what an actor may see (a case the actor may not see does not exist for them)."""
 
-from sqlalchemy import Select, exists, select, tuple_
+from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
 
 from workflow.actors import Actor
 from workflow.errors import NotFound
@@ -33,7 +34,9 @@ def visible_to(actor: Actor) -> Select:
 
 
 def get_visible(session: OrmSession, actor: Actor, case_id: int, lock: bool = False) -> Application:
-    query = visible_to(actor).where(Application.id == case_id)
+    query = (
+        visible_to(actor).where(Application.id == case_id).options(selectinload(Application.steps))
+    )
     if lock:
         query = query.with_for_update()
     case = session.scalars(query).first()
@@ -59,6 +62,7 @@ def list_visible(
         query = query.where(Application.status == status)
     if policy_code:
         query = query.where(Application.policy_code == policy_code)
+    query = query.options(selectinload(Application.steps))
     return list(session.scalars(query.order_by(Application.id.desc()).limit(limit)))
 
 
@@ -78,16 +82,23 @@ def lock_submitted(session: OrmSession, case_ids: list[int]) -> list[Application
     return list(session.scalars(query))
 
 
-def open_cases_for(
+def earliest_open_cases(
     session: OrmSession, pairs: set[tuple[int, str]]
-) -> list[tuple[int, int, str, str]]:
-    """(id, applicant_id, policy_code, reference) of the open cases of these (applicant, policy)."""
+) -> dict[tuple[int, str], tuple[int, str]]:
+    """For each (applicant, policy): the (id, reference) of its earliest open case, if any."""
     if not pairs:
-        return []
-    query = select(
-        Application.id, Application.applicant_id, Application.policy_code, Application.reference
-    ).where(
-        tuple_(Application.applicant_id, Application.policy_code).in_(list(pairs)),
-        Application.status.in_([str(s) for s in OPEN]),
+        return {}
+    earliest = (
+        select(func.min(Application.id))
+        .where(
+            tuple_(Application.applicant_id, Application.policy_code).in_(list(pairs)),
+            Application.status.in_([str(s) for s in OPEN]),
+        )
+        .group_by(Application.applicant_id, Application.policy_code)
     )
-    return [tuple(row) for row in session.execute(query)]
+    rows = session.execute(
+        select(
+            Application.applicant_id, Application.policy_code, Application.id, Application.reference
+        ).where(Application.id.in_(earliest))
+    )
+    return {(row[0], row[1]): (row[2], row[3]) for row in rows}

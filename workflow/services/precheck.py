@@ -6,7 +6,6 @@ stays close to the broker's own per-message cost.
 """
 
 import logging
-from collections import defaultdict
 
 from config import LOCAL_TIMEZONE
 from config.queues import TaskNames
@@ -34,17 +33,14 @@ def precheck_cases(outbox_ids: list[int]) -> dict:
     )
     policies = reference.get_policies(session, {case.policy_code for case in cases})
     applicants = reference.get_users(session, {case.applicant_id for case in cases})
-    open_cases: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
-    pairs = {(case.applicant_id, case.policy_code) for case in cases}
-    for other_id, applicant_id, policy_code, other_reference in applications.open_cases_for(
-        session, pairs
-    ):
-        open_cases[(applicant_id, policy_code)].append((other_id, other_reference))
+    earliest = applications.earliest_open_cases(
+        session, {(case.applicant_id, case.policy_code) for case in cases}
+    )
     today = utcnow().astimezone(LOCAL_TIMEZONE).date()
     routed = returned = 0
     for case in cases:
         problems = _problems(
-            case, policies[case.policy_code], applicants[case.applicant_id], open_cases, today
+            case, policies[case.policy_code], applicants[case.applicant_id], earliest, today
         )
         if problems:
             case.correction_items = problems
@@ -67,7 +63,7 @@ def _item(code: str, field: str, message_zh: str, message_en: str) -> dict:
     return {"code": code, "field": field, "message_zh": message_zh, "message_en": message_en}
 
 
-def _problems(case: Application, policy: Policy, applicant: User, open_cases, today) -> list[dict]:
+def _problems(case: Application, policy: Policy, applicant: User, earliest, today) -> list[dict]:
     problems = []
     if not applicant.id_number or normalise_id_number(applicant.id_number) is None:
         problems.append(
@@ -78,19 +74,15 @@ def _problems(case: Application, policy: Policy, applicant: User, open_cases, to
                 "The applicant's identity number is not valid (length, birth date or check digit).",
             )
         )
-    # The earlier case wins, so two cases checked at once cannot both be sent back.
-    earlier = [
-        reference
-        for other_id, reference in open_cases.get((case.applicant_id, case.policy_code), [])
-        if other_id < case.id
-    ]
-    if earlier and not policy.allows_multiple_open:
+    # The earliest open case wins, so two cases checked at once cannot both be sent back.
+    first_id, first_reference = earliest.get((case.applicant_id, case.policy_code), (case.id, ""))
+    if first_id < case.id and not policy.allows_multiple_open:
         problems.append(
             _item(
                 "open_case_exists",
                 "policy_code",
-                f"您已有一件同类申报正在办理（{earlier[0]}）",
-                f"You already have an open application for this policy ({earlier[0]}).",
+                f"您已有一件同类申报正在办理（{first_reference}）",
+                f"You already have an open application for this policy ({first_reference}).",
             )
         )
     facts = {"age": age_on(applicant.id_number or "", today)}

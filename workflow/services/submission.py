@@ -56,10 +56,11 @@ def submit_application(actor: Actor, policy_code: str, window_code: str, form: d
         version=1,
         submitted_at=now,
         updated_at=now,
+        steps=[],  # none until accepted; set so that serialising the case needs no query
     )
     session.add(case)
-    session.flush()
     record_event(session, case, Action.SUBMIT, None, actor)
+    session.flush()  # the outbox row needs the case id
     outbox.enqueue(session, TaskNames.PRECHECK_APPLICATIONS, {"application_id": case.id})
     session.commit()
     return case
