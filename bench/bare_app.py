@@ -9,7 +9,7 @@ this is what the ratio shows. Served with `gunicorn 'bench.bare_app:create_bare_
 import os
 from datetime import UTC, datetime
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from sqlalchemy import DateTime, Integer, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -59,11 +59,11 @@ def create_bare_app() -> Flask:
     app = Flask("bench-bare")
 
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> Response:
         return jsonify(status="ok")
 
     @app.post("/items")
-    def add_item():
+    def add_item() -> tuple[Response, int]:
         body = request.get_json(silent=True)
         errors = _validate(body)
         if errors:

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,9 @@ def start_gunicorn(name: str, app: str, env: BenchEnv, log_dir: Path) -> Server:
     """Both HTTP targets get the same settings: 2 sync workers on a free loopback port."""
     port = free_port()
     command = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", app]
+    # gunicorn 27 opens a control socket, by default at one fixed path per user: give each of
+    # ours its own, so the two do not take it from each other or from a `make run` nearby.
+    command += ["--control-socket", str(log_dir / f"{name}.ctl")]
     server = _start(name, command, env, log_dir)
     server.port = port
     return server
@@ -119,7 +123,7 @@ class Servers:
 
 
 @contextmanager
-def running_servers(env: BenchEnv, log_dir: Path):
+def running_servers(env: BenchEnv, log_dir: Path) -> Iterator[Servers]:
     """Starts the API, the bare app and the worker; stops all three whatever happens."""
     with ExitStack() as stack:
         started = []

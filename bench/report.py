@@ -1,0 +1,151 @@
+"""What `make bench` prints, and var/bench/latest.json."""
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+TARGETS = {
+    "submit_throughput_ratio": (">=", 0.5),
+    "submit_p99_ratio": ("<=", 3.0),
+    "pipeline_ratio": (">=", 0.5),
+}
+
+
+def machine_note() -> str:
+    cores = os.cpu_count()
+    load = os.getloadavg()[0]
+    return (
+        f"This machine has {cores} cores. The load generator (this process) shares them with "
+        "everything it measures: the API (gunicorn, 2 workers), the bare app (gunicorn, 2 "
+        "workers), the Celery worker (2 pool processes), PostgreSQL and Redis. Absolute figures "
+        "are therefore low and noisy; each one is read as a ratio against a baseline measured in "
+        f"the same run. 1-minute load average now: {load:.2f} (anything else running here "
+        "adds to the noise)."
+    )
+
+
+def _say(text: str) -> None:
+    """An explanation under a heading, wrapped to the width of the figures."""
+    print(
+        textwrap.fill(
+            text, width=100, initial_indent="   ", subsequent_indent="   ", break_on_hyphens=False
+        )
+    )
+
+
+def _verdict(key: str, value: float) -> str:
+    op, bound = TARGETS[key]
+    met = value >= bound if op == ">=" else value <= bound
+    return f"(target {op} {bound}: {'met' if met else 'MISSED'})"
+
+
+def _side(figures: dict) -> str:
+    return (
+        f"{figures['throughput_rps']:7.1f} req/s  p50 {figures['p50_ms']:6.1f} ms"
+        f"  p99 {figures['p99_ms']:6.1f} ms"
+    )
+
+
+def _heading(text: str) -> None:
+    print(textwrap.fill(text, width=100, subsequent_indent="   "))
+
+
+def print_report(results: dict) -> None:
+    s, p, e = results["submission"], results["pipeline"], results["latency"]
+    ours, bare = s["ours"], s["bare"]
+    print()
+    print(textwrap.fill(results["machine_note_at_start"], width=100))
+    print()
+    _heading(
+        f"1. Submission: {s['clients']} closed-loop clients, {s['rounds']} interleaved rounds of "
+        f"{s['round_seconds']:g} s per target, after a warm-up"
+    )
+    _say(
+        "Same gunicorn settings for both. Ours runs with the precheck worker busy on what it"
+        " submits; bare (bench/bare_app.py) validates 3 fields and inserts 1 row, no auth."
+    )
+    print(f"   POST /api/v1/applications  {_side(ours)}")
+    print(f"   bare insert (bench/)       {_side(bare)}")
+    _say(f"per round, req/s: ours {ours['rounds_rps']}; bare {bare['rounds_rps']}")
+    _say(
+        f"the load generator itself used {ours['load_generator_cores']:.2f} of a core during"
+        f" ours, {bare['load_generator_cores']:.2f} during bare"
+    )
+    _say(
+        f"the worker needed {ours['drain_after_rounds_s']} s after the real rounds to catch up:"
+        f" sustained {ours['sustained_rps']} submissions/s"
+    )
+    key = "submit_throughput_ratio"
+    print(f"   submit_throughput_ratio = {s[key]:.3f} {_verdict(key, s[key])}")
+    key = "submit_p99_ratio"
+    print(f"   submit_p99_ratio        = {s[key]:.3f} {_verdict(key, s[key])}")
+    print()
+    _heading(
+        f"2. Pipeline: {p['cases']} cases, one message per case (as the API publishes), against "
+        f"{p['cases']} no-op messages on the same queue and worker pool; polled every "
+        f"{p['poll_ms']:g} ms"
+    )
+    _say(
+        "Fair by construction: the cases are made by the real submit service in-process with the"
+        " publisher unbound (outbox rows committed, unpublished); the clock starts at the first"
+        " publish; both sides are sent by this process one message at a time with the same"
+        " send_task options to the precheck queue; done = every case out of `submitted` with its"
+        " window notification / the no-ops' Redis counter at the count, both polled at the same"
+        " interval."
+    )
+    for label, runs, rate in (
+        ("cases ", p["per_message_runs"], p["cases_per_second"]),
+        ("no-ops", p["noop_runs"], p["noop_per_second"]),
+    ):
+        seconds = ", ".join(f"{run['seconds']:.2f}" for run in runs)
+        published = ", ".join(f"{run['publish_seconds']:.2f}" for run in runs)
+        print(f"   {label}  {rate:7.1f}/s  runs took {seconds} s (publishing: {published} s)")
+    key = "pipeline_ratio"
+    print(f"   pipeline_ratio = {p[key]:.3f} {_verdict(key, p[key])}")
+    _say(
+        f"separately, the relay's batched path (50 ids a message): "
+        f"{p['relay_batched']['seconds']:.2f} s = {p['relay_batched']['per_second']:.1f} cases/s,"
+        f" {p['relay_batched_ratio']:.3f} of the no-op rate"
+    )
+    _say(
+        "(cases made in-process by submit_application with the publisher unbound: "
+        f"{p['in_process_submit_per_second']:.0f} submissions/s; applicants inserted directly)"
+    )
+    print()
+    _heading(
+        f"3. End to end: {e['samples']} sequential submissions, from the 201 to the window's "
+        f"notification row, polled every {e['poll_ms']:g} ms; a no-op round trip after each"
+    )
+    print(
+        f"   e2e                    p50 {e['e2e_p50_ms']:7.2f} ms  p99 {e['e2e_p99_ms']:7.2f} ms"
+        f"  max {e['e2e_max_ms']:7.2f} ms  (the POST before it: p50 {e['post_p50_ms']:.2f} ms)"
+    )
+    print(
+        f"   celery no-op roundtrip p50 {e['celery_roundtrip_p50_ms']:7.2f} ms"
+        f"  p99 {e['celery_roundtrip_p99_ms']:7.2f} ms  max {e['celery_roundtrip_max_ms']:7.2f} ms"
+        "  (from send_task returning)"
+    )
+    print()
+
+
+def flat_figures(results: dict) -> dict:
+    """The headline keys at the top level of latest.json, the raw figures under their section."""
+    s, p, e = results["submission"], results["pipeline"], results["latency"]
+    return {
+        "submit_throughput_ratio": s["submit_throughput_ratio"],
+        "submit_p99_ratio": s["submit_p99_ratio"],
+        "pipeline_ratio": p["pipeline_ratio"],
+        "e2e_p50_ms": e["e2e_p50_ms"],
+        "e2e_p99_ms": e["e2e_p99_ms"],
+        "celery_roundtrip_p50_ms": e["celery_roundtrip_p50_ms"],
+        "celery_roundtrip_p99_ms": e["celery_roundtrip_p99_ms"],
+        "cpu_cores": os.cpu_count(),
+        "load_average_at_end": round(os.getloadavg()[0], 2),
+        **results,
+    }
+
+
+def write_json(path: Path, figures: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
