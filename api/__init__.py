@@ -14,7 +14,8 @@ from api.health import blp as health_blp
 from api.notifications import views as notification_views
 from config import Config, get_config
 from config.celery import celery_settings
-from workflow import db, outbox
+from workflow import db
+from workflow.publisher import bind_publisher, publisher_for
 
 __all__ = ["create_app"]
 
@@ -46,8 +47,8 @@ def create_app(settings: Config | None = None) -> Flask:
     register_commands(app)
 
     # The API publishes by task name only; it never imports the worker's task code.
-    publisher = Celery("yanhu-api", set_as_current=False)
-    publisher.config_from_object(celery_settings(settings))
-    app.extensions["celery"] = publisher
-    outbox.bind_publisher(outbox.publisher_for(publisher), settings.PUBLISH_BREAKER_SECONDS)
+    celery_client = Celery("yanhu-api", set_as_current=False)
+    celery_client.config_from_object(celery_settings(settings))
+    app.extensions["celery"] = celery_client
+    bind_publisher(publisher_for(celery_client), settings.PUBLISH_BREAKER_SECONDS)
     return app

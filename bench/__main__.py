@@ -88,9 +88,15 @@ def run_measurements(env: BenchEnv, servers: Servers, phases: Phases) -> dict:
         # One case per applicant: a second open transport case would be returned for correction
         # and never reach the window.
         applicant_ids = insert_applicants(3 * CASES, identities)
-        batches = [create_cases(applicant_ids[i : i + CASES], form) for i in (0, CASES, 2 * CASES)]
-        phases.done("pipeline cases created")
-        pipeline = measure_pipeline(app, redis, probe, per_message=batches[1:], relayed=batches[0])
+        phases.done("pipeline applicants created")
+        # Each batch is made just before its run: the worker drains whatever precheck rows are
+        # waiting, so a batch made early would be consumed by an earlier run.
+        pipeline = measure_pipeline(
+            app,
+            redis,
+            probe,
+            make_batch=lambda n: create_cases(applicant_ids[n * CASES : (n + 1) * CASES], form),
+        )
         servers.check_alive()
         phases.done("pipeline")
 

@@ -26,7 +26,7 @@ def publisher_app(broker_url: str) -> Celery:
 
 
 def publish_noop(app: Celery, counter: str) -> None:
-    """One no-op message, sent the way `workflow.outbox.publisher_for` sends a precheck: same
+    """One no-op message, sent the way `workflow.publisher.publisher_for` sends a precheck: same
     call, same options, same queue as the precheck task."""
     app.send_task(NOOP_TASK, kwargs={"counter": counter}, queue=QueueNames.PRECHECK, retry=False)
 

@@ -5,8 +5,9 @@ Fairness, as built here:
 - The cases are made by the real submit service in this process with the outbox publisher left
   unbound, so their outbox rows are committed but not published (no beat runs, so no relay
   interferes). The clock starts when the first message is handed to the broker.
-- Headline: one message per case, exactly as the API's fast path sends it after each commit
-  (`outbox.publish_grouped` over `outbox.publisher_for`), against one no-op per message through
+- Headline: one message per case, the API's fast path when it is not loaded (under load its
+  publisher thread puts several ids in one message), via `publisher.publish_grouped` over
+  `publisher.publisher_for`, against one no-op per message through
   `send_task` with the same options to the same queue (precheck). Both are published by one
   thread here, so the publishing cost is in both clocks.
 - Done means: all cases have left `submitted` and each has its window notification row (both are
@@ -18,6 +19,7 @@ Fairness, as built here:
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from celery import Celery
@@ -32,6 +34,7 @@ from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
 from workflow.models import OutboxMessage
+from workflow.publisher import publish_grouped, publisher, publisher_for
 from workflow.services.submission import submit_application
 
 CASES = 2000
@@ -52,7 +55,7 @@ class CaseBatch:
 def create_cases(applicant_ids: list[int], form: dict) -> CaseBatch:
     """One submitted case per applicant through the real service; their outbox rows stay
     unpublished because this process never binds the outbox publisher."""
-    if outbox.publisher.publish is not None:
+    if publisher.publish is not None:
         raise RuntimeError("the bench process must not publish on commit")
     mark = Session().scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1))
     began = time.perf_counter()
@@ -105,11 +108,11 @@ def time_noops(app: Celery, redis: Redis, label: str) -> dict:
 
 
 def time_cases_per_message(app: Celery, probe: Probe, batch: CaseBatch) -> dict:
-    publish = outbox.publisher_for(app)
+    publish = publisher_for(app)
     began = time.perf_counter()
     for message in batch.messages:
         # What the API does after each submission's commit: its one pending row, grouped.
-        outbox.publish_grouped(publish, [message])
+        publish_grouped(publish, [(message.task, message.id)])
     published = time.perf_counter()
     return _timing(began, published, wait_cases_done(probe, batch))
 
@@ -119,7 +122,7 @@ def time_cases_relayed(app: Celery, probe: Probe, batch: CaseBatch) -> dict:
     wait = RELAY_GRACE_SECONDS + 0.5 - (time.perf_counter() - batch.created_at)
     if wait > 0:
         time.sleep(wait)  # every row must be overdue, or the relay would skip it
-    publish = outbox.publisher_for(app)
+    publish = publisher_for(app)
     began = time.perf_counter()
     republished = 0
     while republished < len(batch.messages):
@@ -145,7 +148,7 @@ def _rate(runs: list[dict]) -> float:
 
 
 def measure_pipeline(
-    app: Celery, redis: Redis, probe: Probe, per_message: list[CaseBatch], relayed: CaseBatch
+    app: Celery, redis: Redis, probe: Probe, make_batch: Callable[[int], CaseBatch]
 ) -> dict:
     # The caller drained the precheck backlog before making the batches; nothing was published
     # since, so the worker starts idle.
@@ -153,11 +156,12 @@ def measure_pipeline(
         raise RuntimeError("the worker's queues are not empty before the pipeline run")
     # No-ops and cases take turns (noop, cases, noop, cases, noop) so drift hits both.
     noops = [time_noops(app, redis, "0")]
-    cases = []
-    for index, batch in enumerate(per_message, start=1):
-        cases.append(time_cases_per_message(app, probe, batch))
+    cases, per_message = [], []
+    for index in (1, 2):
+        per_message.append(make_batch(index - 1))
+        cases.append(time_cases_per_message(app, probe, per_message[-1]))
         noops.append(time_noops(app, redis, str(index)))
-    batched = time_cases_relayed(app, probe, relayed)
+    batched = time_cases_relayed(app, probe, make_batch(2))
     noop_rate, case_rate = _rate(noops), _rate(cases)
     submit_seconds = sum(batch.submit_seconds for batch in per_message)
     return {

@@ -12,7 +12,7 @@ from flask import Flask
 
 from config.celery import celery_settings
 from tasks import applications, relay  # noqa: F401  (registers the shared tasks)
-from workflow import outbox
+from workflow import publisher
 from workflow.db import Session
 
 log = logging.getLogger("tasks")
@@ -52,7 +52,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Work the worker's own services enqueue leaves through this app's broker connection.
-    outbox.bind_publisher(
-        outbox.publisher_for(celery_app), app.config["SETTINGS"].PUBLISH_BREAKER_SECONDS
+    publisher.bind_publisher(
+        publisher.publisher_for(celery_app), app.config["SETTINGS"].PUBLISH_BREAKER_SECONDS
     )
     return celery_app

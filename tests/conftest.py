@@ -39,6 +39,7 @@ from sqlalchemy import text  # noqa: E402
 from config import SEED_DIR, TestConfig  # noqa: E402
 from tests.processes import CeleryWorker  # noqa: E402
 from workflow.db import Session  # noqa: E402
+from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = ("notifications", "events", "steps", "outbox", "applications", "users")
 
@@ -98,6 +99,7 @@ def clean(app):
             session.execute(text(f"DELETE FROM {table}"))
     session.commit()
     Session.remove()
+    publisher.flush()  # nothing from the previous test may land in this one's queues
     app.extensions["celery"].control.purge()
     yield
     Session.remove()
@@ -121,12 +123,10 @@ def worker(app):
 @pytest.fixture
 def no_inline_publish():
     """The API's post-commit publish switched off, as if the broker were unreachable."""
-    from workflow import outbox
-
-    saved = outbox.publisher.publish
-    outbox.publisher.publish = None
+    saved = publisher.publish
+    publisher.publish = None
     yield
-    outbox.publisher.publish = saved
+    publisher.publish = saved
 
 
 def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:

@@ -1,82 +1,29 @@
 """The transactional outbox: background work leaves with the change that needs it.
 
 `enqueue()` adds a row in the caller's transaction. After that transaction commits, the rows are
-published at once (the fast path); if the broker is down, nothing is lost: `relay()` republishes
-every row no consumer has processed within the grace period, counting attempts, and gives up with
-a terminal status after the last one. Consumers `claim()` rows and mark them processed in their own
-transaction, so a message delivered twice has its effect once.
+handed to the process's publisher (workflow/publisher.py: the fast path). If the broker is down,
+nothing is lost: `relay()` republishes every row no consumer has processed within the grace
+period, counting attempts, and gives up with a terminal status after the last one. Consumers
+`claim()` rows and mark them processed in their own transaction, so a message delivered twice has
+its effect once.
 """
 
 import logging
-import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
-from config.queues import TASK_QUEUES
 from workflow.db import Session
 from workflow.models import OutboxMessage
 from workflow.models._types import utcnow
+from workflow.publisher import Publish, publish_grouped, publisher
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[str, list[int]], None]
 _PENDING = "outbox_pending"
 RELAY_BATCH = 200
-MESSAGE_BATCH = 50
-
-
-class _Publisher:
-    """The process's way to reach the broker, bound by the edge that owns a Celery app."""
-
-    def __init__(self) -> None:
-        self.publish: Publish | None = None
-        self.breaker_seconds = 10.0
-        self._closed_until = 0.0
-
-    def bind(self, publish: Publish, breaker_seconds: float) -> None:
-        self.publish = publish
-        self.breaker_seconds = breaker_seconds
-        self._closed_until = 0.0
-
-    def try_publish(self, messages: Iterable[OutboxMessage]) -> None:
-        if self.publish is None or time.monotonic() < self._closed_until:
-            return  # the relay will pick these up
-        try:
-            publish_grouped(self.publish, messages)
-        except Exception as error:  # any broker failure: leave it to the relay
-            self._closed_until = time.monotonic() + self.breaker_seconds
-            log.warning("outbox publish failed, relay will retry: %s", type(error).__name__)
-
-
-publisher = _Publisher()
-
-
-def bind_publisher(publish: Publish, breaker_seconds: float = 10.0) -> None:
-    publisher.bind(publish, breaker_seconds)
-
-
-def publisher_for(celery_app) -> Publish:
-    """A Publish function over a Celery app (anything with `send_task`)."""
-
-    def publish(task: str, outbox_ids: list[int]) -> None:
-        celery_app.send_task(
-            task, kwargs={"outbox_ids": outbox_ids}, queue=TASK_QUEUES[task], retry=False
-        )
-
-    return publish
-
-
-def publish_grouped(publish: Publish, messages: Iterable[OutboxMessage]) -> None:
-    by_task: dict[str, list[int]] = defaultdict(list)
-    for message in messages:
-        by_task[message.task].append(message.id)
-    for task, ids in by_task.items():
-        for start in range(0, len(ids), MESSAGE_BATCH):
-            publish(task, ids[start : start + MESSAGE_BATCH])
 
 
 def enqueue(session: OrmSession, task: str, payload: dict) -> OutboxMessage:
@@ -90,7 +37,7 @@ def enqueue(session: OrmSession, task: str, payload: dict) -> OutboxMessage:
 def _publish_after_commit(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        publisher.try_publish(pending)
+        publisher.hand_over([(message.task, message.id) for message in pending])
 
 
 @event.listens_for(Session.session_factory, "after_rollback")
@@ -114,6 +61,27 @@ def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[OutboxM
         )
         .order_by(OutboxMessage.id)
         .with_for_update()
+    )
+    return list(session.scalars(query))
+
+
+def claim_backlog(
+    session: OrmSession, task: str, limit: int, claimed: list[OutboxMessage]
+) -> list[OutboxMessage]:
+    """Lock up to `limit` more rows waiting for `task`, skipping rows another consumer holds."""
+    if limit <= 0:
+        return []
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.task == task,
+            OutboxMessage.processed_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.id.not_in([message.id for message in claimed]),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
 
@@ -149,7 +117,7 @@ def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attem
         message.last_error = f"not processed after {message.attempts} attempts"
         log.error("outbox message %s (%s) failed for good", message.id, message.task)
     # Publish before counting the attempt: a broker that is down costs no attempts.
-    publish_grouped(publish, retry)
+    publish_grouped(publish, [(message.task, message.id) for message in retry])
     for message in retry:
         message.attempts += 1
         message.published_at = now

@@ -10,8 +10,8 @@ from tests.factories import register, submit
 from tests.processes import CeleryWorker, PrivateRedis, wait_for
 from tests.reliability.helpers import assert_each_case_prechecked_exactly_once, statuses
 from tests.reliability.test_worker import relay_until_done
-from workflow import outbox
 from workflow.db import Session
+from workflow.publisher import bind_publisher, publisher_for
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="the SQLite default has no server")
 
@@ -31,9 +31,7 @@ def app_on_private_redis(app, clean, redis_server):
     private_app = create_app(settings)
     yield private_app
     # Put the process's publisher back on the suite's broker.
-    outbox.bind_publisher(
-        outbox.publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"]
-    )
+    bind_publisher(publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"])
 
 
 def test_submission_while_redis_is_down_is_routed_once_redis_is_back(

@@ -11,6 +11,7 @@ from workflow import outbox
 from workflow.db import Session
 from workflow.models import Application, OutboxMessage
 from workflow.models._types import utcnow
+from workflow.publisher import publisher
 from workflow.services import submission
 
 
@@ -23,6 +24,7 @@ def _rows() -> list[OutboxMessage]:
 def test_a_committed_submission_is_published_at_once(client, app):
     token, _ = register(client)
     assert submit(client, token).status_code == 201
+    assert publisher.flush()
     assert queue_length(app.extensions["celery"], QueueNames.PRECHECK) == 1
 
 

@@ -11,6 +11,7 @@ from tests.reliability.helpers import (
 )
 from workflow import outbox
 from workflow.db import Session
+from workflow.publisher import publisher_for
 
 
 def relay_until_done(app, timeout: float) -> None:
@@ -20,7 +21,7 @@ def relay_until_done(app, timeout: float) -> None:
     def done() -> bool:
         outbox.relay(
             Session(),
-            outbox.publisher_for(app.extensions["celery"]),
+            publisher_for(app.extensions["celery"]),
             grace_seconds=settings.OUTBOX_GRACE_SECONDS,
             max_attempts=settings.OUTBOX_MAX_ATTEMPTS,
         )

@@ -14,10 +14,6 @@ def get_policy(session: OrmSession, code: str) -> Policy | None:
     return session.get(Policy, code)
 
 
-def get_policies(session: OrmSession, codes: set[str]) -> dict[str, Policy]:
-    return {p.code: p for p in session.scalars(select(Policy).where(Policy.code.in_(codes)))}
-
-
 def list_windows(session: OrmSession) -> list[Window]:
     return list(session.scalars(select(Window).order_by(Window.code)))
 

@@ -13,7 +13,8 @@ from workflow.lifecycle import ACTION_ROLES, REQUESTABLE, Action, Status, next_s
 from workflow.models import Application, Step
 from workflow.models._types import utcnow
 from workflow.notices import notify_change
-from workflow.repositories import applications, reference
+from workflow.policies import policy_terms
+from workflow.repositories import applications
 
 
 def act_on_application(
@@ -69,7 +70,7 @@ def _request_correction(session, case, action, actor, comment, items, form) -> N
 
 def _accept(session, case, action, actor, comment, items, form) -> None:
     advance(session, case, action, actor, comment)
-    policy = reference.get_policy(session, case.policy_code)
+    policy = policy_terms(session, case.policy_code)
     for position, department in enumerate(policy.review_departments):
         session.add(
             Step(
@@ -129,7 +130,7 @@ def _resubmit(session, case, action, actor, comment, items, form) -> None:
         raise InvalidInput(
             "The corrected form is required.", errors={"form": ["Send the corrected form."]}
         )
-    policy = reference.get_policy(session, case.policy_code)
+    policy = policy_terms(session, case.policy_code)
     case.form = clean_form(policy.form_fields, form)
     case.correction_items = []
     advance(session, case, action, actor, comment)

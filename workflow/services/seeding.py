@@ -9,6 +9,7 @@ import yaml
 
 from workflow.db import Session
 from workflow.models import Department, Policy, Window
+from workflow.policies import forget_cached_terms
 from workflow.repositories import reference
 from workflow.services.accounts import create_staff_user
 
@@ -37,6 +38,7 @@ def seed_reference_data(seed_dir: Path) -> dict:
     for row in policies:
         session.merge(Policy(**{key: row[key] for key in POLICY_KEYS}))
     session.commit()
+    forget_cached_terms()
     return {"departments": len(departments), "windows": len(windows), "policies": len(policies)}
 
 

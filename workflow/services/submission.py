@@ -14,7 +14,7 @@ from workflow.forms import clean_form
 from workflow.lifecycle import Action, Status
 from workflow.models import Application
 from workflow.models._types import utcnow
-from workflow.repositories import reference
+from workflow.policies import policy_terms, window_exists
 
 # Crockford's base32 without I, L, O, U: easy to read aloud at a window and to type back.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -30,10 +30,10 @@ def new_reference(now: datetime) -> str:
 def submit_application(actor: Actor, policy_code: str, window_code: str, form: dict) -> Application:
     session = Session()
     errors: dict = {}
-    policy = reference.get_policy(session, policy_code)
+    policy = policy_terms(session, policy_code)
     if policy is None:
         errors["policy_code"] = [f"Unknown policy {policy_code!r}."]
-    if reference.get_window(session, window_code) is None:
+    if not window_exists(session, window_code):
         errors["window_code"] = [f"Unknown window {window_code!r}."]
     cleaned = form
     if policy is not None:
