@@ -12,6 +12,7 @@ from api.commands import register_commands
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
 from api.notifications import views as notification_views
+from api.text_guard import register_text_guard
 from config import Config, get_config
 from config.celery import celery_settings
 from workflow import db
@@ -44,6 +45,7 @@ def create_app(settings: Config | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
     register_error_handlers(app)
+    register_text_guard(app)
     register_commands(app)
 
     # The API publishes by task name only; it never imports the worker's task code.

@@ -6,6 +6,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from workflow.errors import InvalidInput
 
+MAX_ID = 2**31 - 1  # the id columns are 32-bit
+
 
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
@@ -17,7 +19,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix == "id" and value.isdigit():
+        if prefix == "id" and value.isdigit() and int(value) <= MAX_ID:
             return int(value)
     except (ValueError, UnicodeDecodeError):
         pass

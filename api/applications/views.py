@@ -13,7 +13,7 @@ from api.applications.schemas import (
     EventSchema,
 )
 from api.auth.tokens import current_actor
-from api.pagination import decode_cursor, page
+from api.pagination import MAX_ID, decode_cursor, page
 from workflow.db import Session
 from workflow.errors import Forbidden, InvalidInput
 from workflow.lifecycle import Role
@@ -25,7 +25,7 @@ blp = Blueprint(
     "applications", __name__, url_prefix="/api/v1/applications", description="Cases (办件)"
 )
 # Ids past the 32-bit column range are 404 at routing, not a database overflow error.
-CASE_ID = "<int(max=2147483647):case_id>"
+CASE_ID = f"<int(max={MAX_ID}):case_id>"
 
 
 def _with_etag(case):
