@@ -37,7 +37,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_pending', ['processed_at', 'failed_at', 'created_at'], unique=False)
+        # Partial: only rows still waiting are indexed, so the index stays small and marking a
+        # row processed takes it out instead of rewriting an entry.
+        pending = sa.text('processed_at IS NULL AND failed_at IS NULL')
+        batch_op.create_index(
+            'ix_outbox_pending', ['created_at'], unique=False,
+            postgresql_where=pending, sqlite_where=pending,
+        )
 
     op.create_table('windows',
     sa.Column('code', sa.String(length=8), nullable=False),
