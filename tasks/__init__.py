@@ -12,7 +12,7 @@ from flask import Flask
 
 from config.celery import celery_settings
 from tasks import applications, relay  # noqa: F401  (registers the shared tasks)
-from workflow import publisher
+from workflow import db, publisher
 from workflow.db import Session
 
 log = logging.getLogger("tasks")
@@ -47,12 +47,13 @@ def celery_init_app(app: Flask) -> Celery:
         def on_failure(self, exc, task_id, args, kwargs, einfo):
             log.error("task %s failed id=%s: %s", self.name, task_id, type(exc).__name__)
 
+    settings = app.config["SETTINGS"]
+    # Tasks retry when the database drops a connection, so they skip the per-checkout ping.
+    db.bind(settings.DATABASE_URL, pre_ping=False)
     celery_app = Celery(app.name, task_cls=FlaskTask)
-    celery_app.config_from_object(celery_settings(app.config["SETTINGS"]))
+    celery_app.config_from_object(celery_settings(settings))
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Work the worker's own services enqueue leaves through this app's broker connection.
-    publisher.bind_publisher(
-        publisher.publisher_for(celery_app), app.config["SETTINGS"].PUBLISH_BREAKER_SECONDS
-    )
+    publisher.bind_publisher(publisher.publisher_for(celery_app), settings.PUBLISH_BREAKER_SECONDS)
     return celery_app

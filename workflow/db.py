@@ -13,17 +13,22 @@ class Base(DeclarativeBase):
 Session = scoped_session(sessionmaker(expire_on_commit=False))
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, pre_ping: bool = True) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 30})
         _make_sqlite_serialisable(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    return create_engine(url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=10)
 
 
-def bind(url: str) -> Engine:
-    """Point the session at a database (called once per process by the edges)."""
-    engine = make_engine(url)
+def bind(url: str, pre_ping: bool = True) -> Engine:
+    """Point the session at a database (called once per process by the edges).
+
+    `pre_ping` tests each pooled connection before use, so a request never fails on a connection
+    the database dropped (after a restart, say). It costs a round trip per checkout; the worker,
+    whose tasks retry on a dropped connection anyway, goes without.
+    """
+    engine = make_engine(url, pre_ping)
     Session.remove()
     Session.configure(bind=engine)
     return engine

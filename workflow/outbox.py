@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
@@ -48,8 +48,9 @@ def _forget_after_rollback(session: OrmSession) -> None:
 def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[OutboxMessage]:
     """Lock the rows of these ids still waiting for `task`.
 
-    No SKIP LOCKED here: a duplicate delivery waits for the first consumer (or the relay) to commit
-    and then finds the row processed, instead of skipping work that may still be rolled back.
+    Rows another consumer holds are skipped, not waited for: that consumer is doing the work (a
+    duplicate delivery, or a backlog it took along). Should it roll back, the row is still
+    waiting and the relay republishes it after the grace period.
     """
     query = (
         select(OutboxMessage)
@@ -60,7 +61,7 @@ def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[OutboxM
             OutboxMessage.failed_at.is_(None),
         )
         .order_by(OutboxMessage.id)
-        .with_for_update()
+        .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
 
@@ -116,10 +117,21 @@ def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attem
         message.failed_at = now
         message.last_error = f"not processed after {message.attempts} attempts"
         log.error("outbox message %s (%s) failed for good", message.id, message.task)
-    # Publish before counting the attempt: a broker that is down costs no attempts.
-    publish_grouped(publish, [(message.task, message.id) for message in retry])
     for message in retry:
         message.attempts += 1
         message.published_at = now
+    rows = [(message.task, message.id) for message in retry]
+    # Commit before publishing, so no consumer finds a row still locked by the relay (it would
+    # skip it); publish after, and take the attempts back if the broker refused them.
     session.commit()
+    try:
+        publish_grouped(publish, rows)
+    except Exception:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([outbox_id for _, outbox_id in rows]))
+            .values(attempts=OutboxMessage.attempts - 1, published_at=None)
+        )
+        session.commit()
+        raise
     return {"republished": len(retry), "failed": len(exhausted)}
