@@ -38,6 +38,17 @@ class PageArgsSchema(Schema):
             raise ValidationError(error.errors["cursor"]) from None
 
 
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """The response schema of a page of `item_schema` items."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "next_cursor": fields.String(allow_none=True),
+        },
+        name=item_schema.__name__.removesuffix("Schema") + "PageSchema",
+    )
+
+
 def page(items: list, limit: int) -> dict:
     """The response body for a page; next_cursor is null on the last page."""
     next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None

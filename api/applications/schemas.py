@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from api.pagination import PageArgsSchema
+from api.pagination import PageArgsSchema, page_schema
 from workflow.lifecycle import REQUESTABLE, Status
 
 
@@ -54,9 +54,7 @@ class ApplicationSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class ApplicationPageSchema(Schema):
-    items = fields.List(fields.Nested(ApplicationSchema))
-    next_cursor = fields.String(allow_none=True)
+ApplicationPageSchema = page_schema(ApplicationSchema)
 
 
 class EventSchema(Schema):

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields
 
+from api.pagination import page_schema
+
 
 class NotificationSchema(Schema):
     id = fields.Integer()
@@ -13,6 +15,4 @@ class NotificationSchema(Schema):
     created_at = fields.DateTime()
 
 
-class NotificationPageSchema(Schema):
-    items = fields.List(fields.Nested(NotificationSchema))
-    next_cursor = fields.String(allow_none=True)
+NotificationPageSchema = page_schema(NotificationSchema)

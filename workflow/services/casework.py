@@ -2,6 +2,8 @@
 withdraws or corrects it. One transaction per action; the lifecycle table decides what is allowed.
 """
 
+from dataclasses import dataclass
+
 from config.queues import TaskNames
 from workflow import outbox
 from workflow.actors import SYSTEM, Actor
@@ -39,37 +41,48 @@ def act_on_application(
         )
     next_status(Status(case.status), action, actor.role)  # 409 before any field is looked at
     handler = _HANDLERS.get(action, _plain)
-    handler(session, case, action, actor, comment, items, form)
+    handler(session, case, _Request(action, actor, comment, items, form))
     session.commit()
     return case
 
 
-def _plain(session, case, action, actor, comment, items, form) -> None:
-    event = advance(session, case, action, actor, comment)
+@dataclass(frozen=True)
+class _Request:
+    action: Action
+    actor: Actor
+    comment: str | None
+    items: list[dict] | None
+    form: dict | None
+
+
+def _plain(session, case, request: _Request) -> None:
+    event = advance(session, case, request.action, request.actor, request.comment)
     notify_change(session, case, event)
 
 
-def _not_accept(session, case, action, actor, comment, items, form) -> None:
-    if not comment:
+def _not_accept(session, case, request: _Request) -> None:
+    if not request.comment:
         raise InvalidInput(
             "A reason is required.", errors={"comment": ["Say why the case is not accepted."]}
         )
-    _plain(session, case, action, actor, comment, items, form)
+    _plain(session, case, request)
 
 
-def _request_correction(session, case, action, actor, comment, items, form) -> None:
-    if not items:
+def _request_correction(session, case, request: _Request) -> None:
+    if not request.items:
         raise InvalidInput(
             "List every item to correct at once.",
             errors={"items": ["At least one item is required when requesting a correction."]},
         )
-    event = advance(session, case, action, actor, comment, data={"items": items})
-    case.correction_items = items
+    event = advance(
+        session, case, request.action, request.actor, request.comment, {"items": request.items}
+    )
+    case.correction_items = request.items
     notify_change(session, case, event)
 
 
-def _accept(session, case, action, actor, comment, items, form) -> None:
-    advance(session, case, action, actor, comment)
+def _accept(session, case, request: _Request) -> None:
+    advance(session, case, request.action, request.actor, request.comment)
     policy = policy_terms(session, case.policy_code)
     for position, department in enumerate(policy.review_departments):
         session.add(
@@ -85,7 +98,8 @@ def _accept(session, case, action, actor, comment, items, form) -> None:
     notify_change(session, case, event, department=first)
 
 
-def _decide(session, case, action, actor, comment, items, form) -> None:
+def _decide(session, case, request: _Request) -> None:
+    action, actor, comment = request.action, request.actor, request.comment
     step = next(
         (
             s
@@ -125,15 +139,15 @@ def _decide(session, case, action, actor, comment, items, form) -> None:
     notify_change(session, case, event)
 
 
-def _resubmit(session, case, action, actor, comment, items, form) -> None:
-    if form is None:
+def _resubmit(session, case, request: _Request) -> None:
+    if request.form is None:
         raise InvalidInput(
             "The corrected form is required.", errors={"form": ["Send the corrected form."]}
         )
     policy = policy_terms(session, case.policy_code)
-    case.form = clean_form(policy.form_fields, form)
+    case.form = clean_form(policy.form_fields, request.form)
     case.correction_items = []
-    advance(session, case, action, actor, comment)
+    advance(session, case, request.action, request.actor, request.comment)
     outbox.enqueue(session, TaskNames.PRECHECK_APPLICATIONS, {"application_id": case.id})
 
 
