@@ -9,6 +9,7 @@ from api.applications import views as application_views
 from api.auth import views as auth_views
 from api.catalogue import views as catalogue_views
 from api.commands import register_commands
+from api.docs_assets import blp as docs_assets_blp
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
 from api.notifications import views as notification_views
@@ -44,6 +45,7 @@ def create_app(settings: Config | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
+    app.register_blueprint(docs_assets_blp)
     register_error_handlers(app)
     register_text_guard(app)
     register_commands(app)

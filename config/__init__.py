@@ -45,7 +45,8 @@ class Config:
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Served by the API itself (api/docs_assets.py): /docs works without reaching the internet.
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
 
 
 class EmbeddedConfig(Config):

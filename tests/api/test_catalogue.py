@@ -1,5 +1,7 @@
 """Public reference data: eight policies with renderable forms, 23 windows."""
 
+import re
+
 POLICY_CODES = {
     "household_registration", "housing", "schooling", "transport", "spouse_employment",
     "subsidy", "professional_title", "position_rank",
@@ -40,4 +42,10 @@ def test_health_readiness_and_the_api_document(client):
     spec = client.get("/openapi.json").json
     assert spec["openapi"].startswith("3.")
     assert {"/api/v1/applications", "/api/v1/applications/{case_id}/actions"} <= set(spec["paths"])
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    # Every script and stylesheet of the page is served here, none fetched from elsewhere.
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.get_data(as_text=True))
+    assert assets and all(asset.startswith("/docs/assets/") for asset in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
