@@ -6,7 +6,7 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from workflow.db import Session
-from workflow.models import OutboxMessage
+from workflow.models import OutboxMessage, User
 from workflow.services.accounts import create_staff_user
 from workflow.services.precheck import precheck_cases
 
@@ -40,6 +40,21 @@ def staff(client, role: str, window: str | None = None, department: str | None =
     response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.json
     return response.json["access_token"]
+
+
+def add_applicants(count: int) -> list[int]:
+    """Applicant rows written directly, for tests that need many and never log them in."""
+    session = Session()
+    users = [
+        User(username=f"bulk-{seq}", password_hash="not-a-hash", role="applicant", name="批量",
+             id_number=id_number(seq))
+        for seq in (next(_seq) for _ in range(count))
+    ]  # fmt: skip
+    session.add_all(users)
+    session.commit()
+    ids = [user.id for user in users]
+    Session.remove()
+    return ids
 
 
 def auth(token: str) -> dict:
