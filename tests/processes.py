@@ -140,5 +140,13 @@ class PrivateRedis:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # in case a test left it paused
             self.process.terminate()
             self.process.wait(10)
+
+    def pause(self) -> None:
+        """Hang it: connections stay open, nothing answers (SIGSTOP)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)

@@ -1,6 +1,8 @@
 """Redis down while a case is submitted: the request succeeds, the outbox holds the work, and the
 case is routed exactly once when Redis is back. On a private Redis, so nothing else is disturbed."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from api import create_app
@@ -52,6 +54,28 @@ def test_submission_while_redis_is_down_is_routed_once_redis_is_back(
         assert {statuses()[case_id] for case_id in case_ids} == {"at_window"}
         assert_each_case_prechecked_exactly_once(case_ids)
     finally:
+        worker.stop()
+        Session.remove()
+
+
+def test_a_hung_redis_does_not_hold_up_requests(app_on_private_redis, redis_server):
+    client = app_on_private_redis.test_client()
+    worker = CeleryWorker(TEST_VAR / "logs", env={"TEST_BROKER_URL": redis_server.url})
+    worker.start()
+    try:
+        token, _ = register(client)
+        redis_server.pause()
+        # Liveness, not speed: the request must come back at all while Redis answers nothing.
+        with ThreadPoolExecutor(1) as pool:
+            response = pool.submit(submit, client, token, "transport", "W11").result(timeout=20)
+        assert response.status_code == 201
+        case_id = response.json["id"]
+        redis_server.resume()
+        relay_until_done(app_on_private_redis, timeout=90)
+        assert statuses()[case_id] == "at_window"
+        assert_each_case_prechecked_exactly_once([case_id])
+    finally:
+        redis_server.resume()
         worker.stop()
         Session.remove()
 
