@@ -17,6 +17,7 @@ def _token_body(user) -> dict:
 
 @blp.route("/register")
 class Register(MethodView):
+    @blp.doc(security=[])
     @blp.arguments(RegisterSchema)
     @blp.response(201, TokenSchema)
     def post(self, args):
@@ -26,6 +27,7 @@ class Register(MethodView):
 
 @blp.route("/login")
 class Login(MethodView):
+    @blp.doc(security=[])
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, args):

@@ -13,6 +13,7 @@ blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="Polici
 
 @blp.route("/policies")
 class Policies(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, PolicySchema(many=True))
     def get(self):
         """The policies a talent can apply for, each with the form to fill in"""
@@ -21,6 +22,7 @@ class Policies(MethodView):
 
 @blp.route("/policies/<string:code>")
 class PolicyByCode(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, PolicySchema)
     def get(self, code):
         """One policy"""
@@ -32,6 +34,7 @@ class PolicyByCode(MethodView):
 
 @blp.route("/windows")
 class Windows(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, WindowSchema(many=True))
     def get(self):
         """The talent service windows"""
