@@ -65,6 +65,8 @@ class ProductionConfig(Config):
         ]
         if missing:
             raise RuntimeError(f"production needs these variables set: {', '.join(missing)}")
+        if len(os.environ["SECRET_KEY"]) < 32:
+            raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs access tokens)")
 
 
 class TestConfig(Config):
