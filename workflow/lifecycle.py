@@ -118,11 +118,3 @@ def next_status(status: Status, action: Action, role: Role) -> Status:
     if role not in transition.roles:
         raise Forbidden(f"The role {role} may not {action} a case that is {status}.")
     return transition.target
-
-
-def allowed_actions(status: Status, role: Role) -> list[Action]:
-    return [
-        action
-        for (source, action), transition in TRANSITIONS.items()
-        if source == status and role in transition.roles
-    ]

@@ -14,7 +14,6 @@ from workflow.lifecycle import (
     Action,
     Role,
     Status,
-    allowed_actions,
     next_status,
 )
 
@@ -56,14 +55,6 @@ def test_requestable_actions_are_the_ones_people_take():
     assert Action.ROUTE not in REQUESTABLE and Action.OPEN_REVIEW not in REQUESTABLE
     assert {Action.ACCEPT, Action.APPROVE, Action.WITHDRAW, Action.RESUBMIT} <= REQUESTABLE
     assert ACTION_ROLES[Action.APPROVE] == {Role.REVIEWER}
-
-
-def test_allowed_actions_for_a_clerk_at_the_window():
-    assert set(allowed_actions(Status.AT_WINDOW, Role.WINDOW_CLERK)) == {
-        Action.ACCEPT,
-        Action.REQUEST_CORRECTION,
-        Action.NOT_ACCEPT,
-    }
 
 
 @given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sampled_from(list(Role))), max_size=40))
