@@ -34,7 +34,7 @@ def enqueue(session: OrmSession, task: str, payload: dict) -> OutboxMessage:
 
 
 @event.listens_for(Session.session_factory, "after_commit")
-def _publish_after_commit(session: OrmSession) -> None:
+def _hand_over_after_commit(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         publisher.hand_over([(message.task, message.id) for message in pending])

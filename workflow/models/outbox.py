@@ -1,4 +1,4 @@
-"""Background work committed with the change that needs it, published by the relay."""
+"""Background work committed with the change that needs it (see workflow/outbox.py)."""
 
 from datetime import datetime
 
@@ -26,6 +26,8 @@ class OutboxMessage(Base):
     task: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the relay only: the fast path after the commit leaves no trace here, by design (one
+    # write fewer per request); the relay's `attempts` count its republications.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
