@@ -149,4 +149,5 @@ class PrivateRedis:
         self.process.send_signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)

@@ -36,48 +36,45 @@ def app_on_private_redis(app, clean, redis_server):
     bind_publisher(publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"])
 
 
+@pytest.fixture
+def private_worker(app_on_private_redis, redis_server):
+    """A real worker on the private Redis."""
+    worker = CeleryWorker(TEST_VAR / "logs", env={"TEST_BROKER_URL": redis_server.url})
+    worker.start()
+    yield worker
+    redis_server.resume()  # a test may have left it paused
+    worker.stop()
+    Session.remove()
+
+
 def test_submission_while_redis_is_down_is_routed_once_redis_is_back(
-    app_on_private_redis, redis_server
+    app_on_private_redis, redis_server, private_worker
 ):
     client = app_on_private_redis.test_client()
-    worker = CeleryWorker(TEST_VAR / "logs", env={"TEST_BROKER_URL": redis_server.url})
-    worker.start()
-    try:
-        token, _ = register(client)
-        redis_server.stop()
-        responses = [submit(client, token, policy, "W10") for policy in ("transport", "housing")]
-        assert [r.status_code for r in responses] == [201, 201]
-        case_ids = [r.json["id"] for r in responses]
-        assert {statuses()[case_id] for case_id in case_ids} == {"submitted"}
-        redis_server.start()  # the same port, empty: whatever was queued before is gone
-        relay_until_done(app_on_private_redis, timeout=90)
-        assert {statuses()[case_id] for case_id in case_ids} == {"at_window"}
-        assert_each_case_prechecked_exactly_once(case_ids)
-    finally:
-        worker.stop()
-        Session.remove()
+    token, _ = register(client)
+    redis_server.stop()
+    responses = [submit(client, token, policy, "W10") for policy in ("transport", "housing")]
+    assert [r.status_code for r in responses] == [201, 201]
+    case_ids = [r.json["id"] for r in responses]
+    assert {statuses()[case_id] for case_id in case_ids} == {"submitted"}
+    redis_server.start()  # the same port, empty: whatever was queued before is gone
+    relay_until_done(app_on_private_redis, timeout=90)
+    assert {statuses()[case_id] for case_id in case_ids} == {"at_window"}
+    assert_each_case_prechecked_exactly_once(case_ids)
 
 
-def test_a_hung_redis_does_not_hold_up_requests(app_on_private_redis, redis_server):
+def test_a_hung_redis_does_not_hold_up_requests(app_on_private_redis, redis_server, private_worker):
     client = app_on_private_redis.test_client()
-    worker = CeleryWorker(TEST_VAR / "logs", env={"TEST_BROKER_URL": redis_server.url})
-    worker.start()
-    try:
-        token, _ = register(client)
-        redis_server.pause()
-        # Liveness, not speed: the request must come back at all while Redis answers nothing.
-        with ThreadPoolExecutor(1) as pool:
-            response = pool.submit(submit, client, token, "transport", "W11").result(timeout=20)
-        assert response.status_code == 201
-        case_id = response.json["id"]
-        redis_server.resume()
-        relay_until_done(app_on_private_redis, timeout=90)
-        assert statuses()[case_id] == "at_window"
-        assert_each_case_prechecked_exactly_once([case_id])
-    finally:
-        redis_server.resume()
-        worker.stop()
-        Session.remove()
+    token, _ = register(client)
+    redis_server.pause()
+    # Liveness, not speed: the request must come back at all while Redis answers nothing.
+    with ThreadPoolExecutor(1) as pool:
+        response = pool.submit(submit, client, token, "transport", "W11").result(timeout=20)
+    assert response.status_code == 201
+    redis_server.resume()
+    relay_until_done(app_on_private_redis, timeout=90)
+    assert statuses()[response.json["id"]] == "at_window"
+    assert_each_case_prechecked_exactly_once([response.json["id"]])
 
 
 def test_readiness_reports_the_broker_down(app_on_private_redis, redis_server):
