@@ -124,12 +124,10 @@ def time_cases_relayed(app: Celery, probe: Probe, batch: CaseBatch) -> dict:
         time.sleep(wait)  # every row must be overdue, or the relay would skip it
     publish = publisher_for(app)
     began = time.perf_counter()
-    republished = 0
-    while republished < len(batch.messages):
-        counts = outbox.relay(Session(), publish, RELAY_GRACE_SECONDS, max_attempts=8)
-        if not counts["republished"]:
-            raise RuntimeError(f"the relay republished {republished} of {len(batch.messages)}")
-        republished += counts["republished"]
+    # The relay publishes a batch per call until nothing is overdue; consumers meanwhile take
+    # waiting rows along, so it may have fewer to publish than there are cases.
+    while outbox.relay(Session(), publish, RELAY_GRACE_SECONDS, max_attempts=8)["republished"]:
+        pass
     Session.remove()
     published = time.perf_counter()
     return _timing(began, published, wait_cases_done(probe, batch))
