@@ -61,7 +61,7 @@ def create_cases(applicant_ids: list[int], form: dict) -> CaseBatch:
     began = time.perf_counter()
     case_ids = []
     for user_id in applicant_ids:
-        case = submit_application(Actor(user_id, Role.APPLICANT), POLICY, WINDOW, form)
+        case = submit_application(Actor(user_id, Role.APPLICANT), POLICY, WINDOW, form).case
         case_ids.append(case.id)
         Session.remove()  # one session per submission, as per request in the API
     done = time.perf_counter()

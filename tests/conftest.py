@@ -41,7 +41,9 @@ from tests.processes import CeleryWorker  # noqa: E402
 from workflow.db import Session  # noqa: E402
 from workflow.publisher import publisher  # noqa: E402
 
-MUTABLE_TABLES = ("notifications", "events", "steps", "outbox", "applications", "users")
+MUTABLE_TABLES = (
+    "notifications", "events", "steps", "outbox", "idempotency_keys", "applications", "users",
+)  # fmt: skip
 
 
 def pytest_report_header(config):

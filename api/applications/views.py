@@ -32,6 +32,27 @@ def _with_etag(case):
     return case, {"ETag": f'"{case.version}"'}
 
 
+IDEMPOTENCY_KEY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Makes a retry safe: the same key and body return the first result.",
+}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
+        raise InvalidInput(
+            "Bad Idempotency-Key.",
+            errors={"Idempotency-Key": ["1 to 255 printable ASCII characters, e.g. a UUID."]},
+        )
+    return key
+
+
 def _if_match() -> int | None:
     value = request.headers.get("If-Match")
     if not value:
@@ -60,12 +81,21 @@ class Applications(MethodView):
 
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])
     def post(self, args):
-        """Apply for a policy at a window; the case is pre-checked and routed in the background"""
+        """Apply for a policy at a window; the case is pre-checked and routed in the background
+
+        Send an `Idempotency-Key` header (a UUID) to make retrying safe: the same key with the
+        same body returns the case the first request created, with `Idempotent-Replayed: true`.
+        """
         actor = current_actor()
         if actor.role != Role.APPLICANT:
             raise Forbidden("Only applicants submit applications.")
-        return _with_etag(submit_application(actor, **args))
+        submitted = submit_application(actor, **args, idempotency_key=_idempotency_key())
+        case, headers = _with_etag(submitted.case)
+        if submitted.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return case, headers
 
 
 @blp.route(f"/{CASE_ID}")

@@ -52,7 +52,7 @@ def test_worker_killed_mid_batch_routes_every_case_exactly_once(client, app, wor
         policy = policies[index % len(policies)]["code"]
         applicant = Actor(applicants[index // len(policies)], Role.APPLICANT)
         window = f"W{index % 23 + 1:02d}"
-        case_ids.append(submit_application(applicant, policy, window, forms[policy]).id)
+        case_ids.append(submit_application(applicant, policy, window, forms[policy]).case.id)
         Session.remove()
     assert publisher.flush()
     worker.start()

@@ -2,6 +2,7 @@
 
 from workflow.models.application import Application, Step
 from workflow.models.event import Event
+from workflow.models.idempotency import IdempotencyKey
 from workflow.models.notification import Notification
 from workflow.models.outbox import OutboxMessage
 from workflow.models.reference import Department, Policy, Window
@@ -11,6 +12,7 @@ __all__ = [
     "Application",
     "Department",
     "Event",
+    "IdempotencyKey",
     "Notification",
     "OutboxMessage",
     "Policy",

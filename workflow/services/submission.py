@@ -1,7 +1,14 @@
 """An applicant submits a case: stored as submitted, audited, and handed to the worker."""
 
+import hashlib
+import json
 import secrets
 from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
 
 from config import LOCAL_TIMEZONE
 from config.queues import TaskNames
@@ -9,12 +16,13 @@ from workflow import outbox
 from workflow.actors import Actor
 from workflow.audit import record_event
 from workflow.db import Session
-from workflow.errors import InvalidInput
+from workflow.errors import Conflict, InvalidInput
 from workflow.forms import clean_form
 from workflow.lifecycle import Action, Status
-from workflow.models import Application
+from workflow.models import Application, IdempotencyKey
 from workflow.models._types import utcnow
 from workflow.policies import policy_terms, window_exists
+from workflow.repositories import applications
 
 # Crockford's base32 without I, L, O, U: easy to read aloud at a window and to type back.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -29,8 +37,27 @@ def new_reference(now: datetime) -> str:
     return f"YH-{now.astimezone(LOCAL_TIMEZONE):%Y%m%d}-{tail}"
 
 
-def submit_application(actor: Actor, policy_code: str, window_code: str, form: dict) -> Application:
+class Submitted(NamedTuple):
+    case: Application
+    replayed: bool
+
+
+def submit_application(
+    actor: Actor,
+    policy_code: str,
+    window_code: str,
+    form: dict,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """The new case; or, for an idempotency key already used with this same request, the case
+    that request created (nothing is stored twice)."""
     session = Session()
+    request_hash = None
+    if idempotency_key is not None:
+        request_hash = _request_hash(policy_code, window_code, form)
+        earlier = _earlier_case(session, actor, idempotency_key, request_hash)
+        if earlier is not None:
+            return Submitted(earlier, replayed=True)
     errors: dict = {}
     policy = policy_terms(session, policy_code)
     if policy is None:
@@ -64,5 +91,48 @@ def submit_application(actor: Actor, policy_code: str, window_code: str, form: d
     record_event(session, case, Action.SUBMIT, None, actor)
     session.flush()  # the outbox row needs the case id
     outbox.enqueue(session, TaskNames.PRECHECK_APPLICATIONS, {"application_id": case.id})
-    session.commit()
-    return case
+    if idempotency_key is not None:
+        session.add(
+            IdempotencyKey(
+                user_id=actor.user_id,
+                key=idempotency_key,
+                request_hash=request_hash,
+                application_id=case.id,
+                created_at=now,
+            )
+        )
+    try:
+        session.commit()
+    except IntegrityError:
+        # Only the key can collide here: the same request is being handled at this moment.
+        session.rollback()
+        raise Conflict(
+            "A request with this Idempotency-Key is in progress; retry it to get its result.",
+            errors={"Idempotency-Key": ["In use by a request that has not finished."]},
+        ) from None
+    return Submitted(case, replayed=False)
+
+
+def _request_hash(policy_code: str, window_code: str, form: dict) -> str:
+    canonical = json.dumps(
+        [policy_code, window_code, form], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _earlier_case(
+    session: OrmSession, actor: Actor, key: str, request_hash: str
+) -> Application | None:
+    earlier = session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == actor.user_id, IdempotencyKey.key == key
+        )
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.request_hash != request_hash:
+        raise InvalidInput(
+            "This Idempotency-Key was used for a different request.",
+            errors={"Idempotency-Key": ["Already used with another body; use a new key."]},
+        )
+    return applications.get_visible(session, actor, earlier.application_id)
