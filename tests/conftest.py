@@ -7,7 +7,6 @@ starts from the seeded reference data only. A real Celery worker subprocess is s
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -129,7 +128,3 @@ def no_inline_publish():
     publisher.publish = None
     yield
     publisher.publish = saved
-
-
-def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, **kwargs)

@@ -38,7 +38,7 @@ def _field(spec: dict) -> fields.Field:
         return fields.String(
             validate=validate.OneOf([c["value"] for c in spec["choices"]]), **options
         )
-    raise ValueError(f"unknown field type {kind!r}")
+    raise ValueError(f"unknown field type {kind!r}, not one of {FIELD_TYPES}")
 
 
 @lru_cache(maxsize=64)

@@ -32,8 +32,10 @@ def _region_known(code: str) -> bool:
 
 
 def age_on(id_number: str, today: date) -> int | None:
-    number = normalise_id_number(id_number, today)
-    if number is None:
+    """Age in whole years from a number already checked with normalise_id_number (None for
+    anything that has no birth date in it)."""
+    try:
+        born = ric.get_birth_date(id_number)
+    except Exception:  # stdnum raises its own error types
         return None
-    born = ric.get_birth_date(number)
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -2,7 +2,6 @@
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.applications.schemas import (
     ActionSchema,
@@ -13,6 +12,7 @@ from api.applications.schemas import (
     EventSchema,
 )
 from api.auth.tokens import current_actor
+from api.blueprint import Blueprint
 from api.pagination import MAX_ID, decode_cursor, page
 from workflow.db import Session
 from workflow.errors import Forbidden, InvalidInput

@@ -1,10 +1,10 @@
 """Register (applicants) and log in (everyone)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth.schemas import LoginSchema, RegisterSchema, TokenSchema
 from api.auth.tokens import issue_token
+from api.blueprint import Blueprint
 from workflow.services import accounts
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")

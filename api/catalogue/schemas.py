@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields
 
+from workflow.forms import FIELD_TYPES
+
 
 class ChoiceSchema(Schema):
     value = fields.String()
@@ -9,9 +11,7 @@ class ChoiceSchema(Schema):
 
 class FormFieldSchema(Schema):
     name = fields.String()
-    type = fields.String(
-        metadata={"enum": ["string", "integer", "number", "boolean", "date", "choice"]}
-    )
+    type = fields.String(metadata={"enum": list(FIELD_TYPES)})
     required = fields.Boolean()
     label_zh = fields.String()
     label_en = fields.String()

@@ -1,8 +1,8 @@
 """Public reference data: the eight policies (with their forms) and the 23 windows."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from api.blueprint import Blueprint
 from api.catalogue.schemas import PolicySchema, WindowSchema
 from workflow.db import Session
 from workflow.errors import NotFound

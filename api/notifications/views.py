@@ -1,9 +1,9 @@
 """Messages for the caller: their window's, their department's and their own."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth.tokens import current_actor
+from api.blueprint import Blueprint
 from api.notifications.schemas import NotificationPageSchema
 from api.pagination import PageArgsSchema, decode_cursor, page
 from workflow.db import Session

@@ -2,11 +2,12 @@
 
 import re
 
+from workflow.forms import FIELD_TYPES
+
 POLICY_CODES = {
     "household_registration", "housing", "schooling", "transport", "spouse_employment",
     "subsidy", "professional_title", "position_rank",
 }  # fmt: skip
-FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "choice"}
 
 
 def test_the_eight_policies_with_their_forms(client):

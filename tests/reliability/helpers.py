@@ -3,9 +3,12 @@
 from amqp.exceptions import ChannelError
 from sqlalchemy import func, select
 
+from tests.processes import wait_for
+from workflow import outbox
 from workflow.db import Session
 from workflow.models import Application, Event, Notification, OutboxMessage
 from workflow.notices import WINDOW
+from workflow.publisher import publisher_for
 
 
 def statuses() -> dict[int, str]:
@@ -56,3 +59,20 @@ def queue_length(celery_app, queue: str) -> int:
             return channel.queue_declare(queue=queue, passive=True).message_count
         except ChannelError:  # Redis: a queue that never held a message does not exist yet
             return 0
+
+
+def relay_until_done(app, timeout: float) -> None:
+    """Run the relay (what beat does every few seconds) until no case is left submitted."""
+    settings = app.config["SETTINGS"]
+
+    def done() -> bool:
+        outbox.relay(
+            Session(),
+            publisher_for(app.extensions["celery"]),
+            grace_seconds=settings.OUTBOX_GRACE_SECONDS,
+            max_attempts=settings.OUTBOX_MAX_ATTEMPTS,
+        )
+        Session.remove()
+        return count_left_submitted() == 0
+
+    wait_for(done, timeout, interval=0.5, message="every case to leave submitted")

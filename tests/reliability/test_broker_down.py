@@ -10,8 +10,11 @@ from config import TestConfig
 from tests.conftest import BACKEND, TEST_VAR
 from tests.factories import register, submit
 from tests.processes import CeleryWorker, PrivateRedis, wait_for
-from tests.reliability.helpers import assert_each_case_prechecked_exactly_once, statuses
-from tests.reliability.test_worker import relay_until_done
+from tests.reliability.helpers import (
+    assert_each_case_prechecked_exactly_once,
+    relay_until_done,
+    statuses,
+)
 from workflow.db import Session
 from workflow.publisher import bind_publisher, publisher_for
 

@@ -7,31 +7,14 @@ from tests.processes import wait_for
 from tests.reliability.helpers import (
     assert_each_case_prechecked_exactly_once,
     count_left_submitted,
+    relay_until_done,
     statuses,
 )
-from workflow import outbox
 from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
-from workflow.publisher import publisher, publisher_for
+from workflow.publisher import publisher
 from workflow.services.submission import submit_application
-
-
-def relay_until_done(app, timeout: float) -> None:
-    """Run the relay (what beat does every few seconds) until no case is left submitted."""
-    settings = app.config["SETTINGS"]
-
-    def done() -> bool:
-        outbox.relay(
-            Session(),
-            publisher_for(app.extensions["celery"]),
-            grace_seconds=settings.OUTBOX_GRACE_SECONDS,
-            max_attempts=settings.OUTBOX_MAX_ATTEMPTS,
-        )
-        Session.remove()
-        return count_left_submitted() == 0
-
-    wait_for(done, timeout, interval=0.5, message="every case to leave submitted")
 
 
 def test_a_submitted_case_is_routed_by_the_worker(client, worker):

@@ -76,7 +76,8 @@ def _problems(
     case: Application, policy: PolicyTerms, applicant: User, earliest, today
 ) -> list[dict]:
     problems = []
-    if not applicant.id_number or normalise_id_number(applicant.id_number) is None:
+    id_number = normalise_id_number(applicant.id_number or "")
+    if id_number is None:
         problems.append(
             _item(
                 "id_number_invalid",
@@ -96,6 +97,6 @@ def _problems(
                 f"You already have an open application for this policy ({first_reference}).",
             )
         )
-    facts = {"age": age_on(applicant.id_number or "", today)}
+    facts = {"age": age_on(id_number, today) if id_number else None}
     problems.extend(failed_rules(policy.eligibility_rules, case.form, facts))
     return problems
