@@ -9,11 +9,14 @@ import traceback
 from http import HTTPStatus
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from workflow.errors import DomainError, Unauthorised
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 1
 
 
 def envelope(code: int, message: str, errors: dict | None = None):
@@ -49,6 +52,15 @@ def register_error_handlers(app: Flask) -> None:
             else "Some fields are invalid."
         )
         return envelope(error.code, message, errors)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        # A dropped connection or a database restarting: the transaction was rolled back, so
+        # nothing is half-written and the same request may simply be sent again.
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        response = envelope(503, "The database is unavailable for a moment; please try again.")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

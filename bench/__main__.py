@@ -8,7 +8,13 @@ import time
 from datetime import UTC, datetime
 
 from bench import bare_app
-from bench.broker import publish_noop, publisher_app, queue_depth, wait_counter
+from bench.broker import (
+    consuming_paused,
+    publish_noop,
+    publisher_app,
+    queue_depth,
+    wait_counter,
+)
 from bench.environment import (
     OUTPUT_DIR,
     BenchEnv,
@@ -79,7 +85,12 @@ def run_measurements(env: BenchEnv, servers: Servers, phases: Phases) -> dict:
         phases.done("servers up, applicants registered")
 
         submission = measure_submission(
-            servers.api.port, servers.bare.port, applicants[:CLIENTS], form, probe
+            servers.api.port,
+            servers.bare.port,
+            applicants[:CLIENTS],
+            form,
+            probe,
+            worker_paused=lambda: consuming_paused(app),
         )
         servers.check_alive()
         phases.done("submission")

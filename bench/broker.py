@@ -5,6 +5,8 @@ app): the bench process itself only needs to publish, as the API does.
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import redis
 from celery import Celery
@@ -47,3 +49,21 @@ def wait_counter(client: redis.Redis, key: str, target: int, poll: float, timeou
 def queue_depth(client: redis.Redis) -> int:
     """Messages waiting in the worker's queues (Redis lists named after the queues)."""
     return sum(client.llen(name) for name in QueueNames.all())
+
+
+@contextmanager
+def consuming_paused(app: Celery, queue: str = QueueNames.PRECHECK) -> Iterator[None]:
+    """The worker stops taking messages from `queue` (Celery's cancel_consumer remote control)
+    and takes them again on exit; what is published meanwhile waits in the broker."""
+    _control(app.control.cancel_consumer, queue)
+    try:
+        yield
+    finally:
+        _control(app.control.add_consumer, queue)
+
+
+def _control(command, queue: str) -> None:
+    # limit=1: the bench starts one worker, so its reply is all there is to wait for.
+    replies = command(queue, reply=True, timeout=5.0, limit=1)
+    if not replies or any("error" in answer for reply in replies for answer in reply.values()):
+        raise RuntimeError(f"{command.__name__}({queue!r}) was not done by the worker: {replies}")

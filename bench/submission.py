@@ -1,13 +1,21 @@
 """Measurement 1: POST /api/v1/applications next to the bare insert, under the same closed loop.
 
-The targets take turns in short rounds of the same duration (which goes first alternates), so a
-noisy neighbour hits both for the same time. Before every round the precheck backlog is drained,
-so that a bare round never pays for the worker still chewing on the previous real round; during
-a real round the worker runs, as it does in production, and the time it then needs to catch up
-is reported too.
+Three targets take turns in short rounds of the same duration (the order rotates), so a noisy
+neighbour hits each for the same time:
+- bare: the baseline (bench/bare_app.py);
+- ours: the real endpoint with the worker's consumption paused for the round (Celery's
+  cancel_consumer), so that, like the bare endpoint, it has the two cores to itself. This is the
+  headline: the cost of the endpoint. The worker's catch-up after each round is timed and
+  reported as the sustained rate of the two together;
+- ours, worker busy: the same, with the worker consuming during the round, as in a deployment
+  where the API and the worker share two cores.
+Before every round the precheck backlog is drained, so no round pays for the previous one.
 """
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 
 from bench.fixtures import POLICY, WINDOW, Applicant
 from bench.load import LoadResult, json_request, run_closed_loop
@@ -16,18 +24,26 @@ from bench.stats import latency_ms, percentile
 
 CLIENTS = 4  # two per gunicorn worker: a worker never waits for the next request
 WARMUP_SECONDS = 2.0
-ROUNDS = 8
+ROUNDS = 6
 ROUND_SECONDS = 3.0
 MAX_PER_CLIENT = 100_000  # rounds end on time, not on count
 DRAIN_TIMEOUT = 120.0
 BARE_BODY = {"name": "Yanhu Bench Co.", "tier": "A", "months": 12}
+ORDERS = (
+    ("bare", "ours", "ours_busy"),
+    ("ours", "ours_busy", "bare"),
+    ("ours_busy", "bare", "ours"),
+)
 
 
 @dataclass
 class Target:
-    name: str
     port: int
-    rounds: list[LoadResult]
+    request_for: Callable
+    # Entered around each round: pauses the worker's consumption, or does nothing.
+    during: Callable[[], AbstractContextManager]
+    rounds: list[LoadResult] = field(default_factory=list)
+    drain_seconds: float = 0.0
 
 
 def _summary(target: Target) -> dict:
@@ -41,59 +57,74 @@ def _summary(target: Target) -> dict:
         "rounds_rps": [round(result.throughput, 1) for result in target.rounds],
         "load_generator_cores": round(sum(r.client_cpu for r in target.rounds) / elapsed, 2),
         "rounds_p99_ms": [round(percentile(r.latencies, 99) * 1000, 2) for r in target.rounds],
+        "drain_after_rounds_s": round(target.drain_seconds, 2),
+        # Requests per second the whole system sustains: API time plus the worker's catch-up.
+        "sustained_rps": round(len(latencies) / (elapsed + target.drain_seconds), 1),
     }
 
 
 def measure_submission(
-    api_port: int, bare_port: int, applicants: list[Applicant], form: dict, probe: Probe
+    api_port: int,
+    bare_port: int,
+    applicants: list[Applicant],
+    form: dict,
+    probe: Probe,
+    worker_paused: Callable[[], AbstractContextManager],
 ) -> dict:
     if len(applicants) != CLIENTS:  # one applicant per client, each piling up its own cases
         raise ValueError(f"need {CLIENTS} applicants, got {len(applicants)}")
     body = {"policy_code": POLICY, "window_code": WINDOW, "form": form}
-    requests = {
-        "ours": lambda i: json_request("POST", "/api/v1/applications", body, applicants[i].token),
-        "bare": lambda i: json_request("POST", "/items", BARE_BODY),
+
+    def ours(i: int):
+        return json_request("POST", "/api/v1/applications", body, applicants[i].token)
+
+    targets = {
+        "bare": Target(bare_port, lambda i: json_request("POST", "/items", BARE_BODY), nullcontext),
+        "ours": Target(api_port, ours, worker_paused),
+        "ours_busy": Target(api_port, ours, nullcontext),
     }
-    targets = {"ours": Target("ours", api_port, []), "bare": Target("bare", bare_port, [])}
-    drain_seconds = 0.0
 
     def run(name: str, seconds: float) -> LoadResult:
-        nonlocal drain_seconds
+        target = targets[name]
         probe.wait_outbox_drained(DRAIN_TIMEOUT)
-        result = run_closed_loop(
-            targets[name].port,
-            requests[name],
-            clients=CLIENTS,
-            requests_per_client=MAX_PER_CLIENT,
-            time_limit=seconds,
-            expect=201,
-        )
+        with target.during():
+            result = run_closed_loop(
+                target.port,
+                target.request_for,
+                clients=CLIENTS,
+                requests_per_client=MAX_PER_CLIENT,
+                time_limit=seconds,
+                expect=201,
+            )
+            ended = time.perf_counter()
         if result.errors:
             raise RuntimeError(f"{name}: {result.errors} failed, e.g. {result.first_error}")
-        if name == "ours":
-            drain_seconds += probe.wait_outbox_drained(DRAIN_TIMEOUT)
+        probe.wait_outbox_drained(DRAIN_TIMEOUT)
+        target.drain_seconds += time.perf_counter() - ended  # the worker's resumption included
         return result
 
-    for name in ("bare", "ours"):
+    for name in targets:
         run(name, WARMUP_SECONDS)
-    drain_seconds = 0.0  # the warm-up's backlog is not part of the figure
+        targets[name].drain_seconds = 0.0  # the warm-up's backlog is not part of the figure
     for index in range(ROUNDS):
-        order = ("bare", "ours") if index % 2 == 0 else ("ours", "bare")
-        for name in order:
+        for name in ORDERS[index % len(ORDERS)]:
             targets[name].rounds.append(run(name, ROUND_SECONDS))
 
-    ours, bare = _summary(targets["ours"]), _summary(targets["bare"])
-    ours_elapsed = sum(result.elapsed for result in targets["ours"].rounds)
-    ours["drain_after_rounds_s"] = round(drain_seconds, 2)
-    # Requests per second the whole system sustains: API time plus the worker's catch-up.
-    ours["sustained_rps"] = round(ours["requests"] / (ours_elapsed + drain_seconds), 1)
+    summaries = {name: _summary(target) for name, target in targets.items()}
+    bare = summaries["bare"]
+
+    def ratio(name: str, key: str) -> float:
+        return round(summaries[name][key] / bare[key], 3)
+
     return {
         "clients": CLIENTS,
         "rounds": ROUNDS,
         "round_seconds": ROUND_SECONDS,
-        "ours": ours,
-        "bare": bare,
-        "submit_throughput_ratio": round(ours["throughput_rps"] / bare["throughput_rps"], 3),
-        "submit_p99_ratio": round(ours["p99_ms"] / bare["p99_ms"], 3),
-        "submit_p50_ratio": round(ours["p50_ms"] / bare["p50_ms"], 3),
+        **summaries,
+        "submit_throughput_ratio": ratio("ours", "throughput_rps"),
+        "submit_p99_ratio": ratio("ours", "p99_ms"),
+        "submit_p50_ratio": ratio("ours", "p50_ms"),
+        "submit_throughput_ratio_worker_busy": ratio("ours_busy", "throughput_rps"),
+        "submit_p99_ratio_worker_busy": ratio("ours_busy", "p99_ms"),
+        "sustained_ratio": round(summaries["ours"]["sustained_rps"] / bare["throughput_rps"], 3),
     }

@@ -6,6 +6,7 @@ a first card after 2000 carries it whatever their birth year. So the region only
 """
 
 from datetime import date
+from functools import cache
 
 from stdnum import numdb
 from stdnum.cn import ric
@@ -27,6 +28,7 @@ def normalise_id_number(value: str, today: date | None = None) -> str | None:
     return number
 
 
+@cache  # a few thousand codes at most, and the lookup walks stdnum's region table
 def _region_known(code: str) -> bool:
     return any("county" in props for _, props in numdb.get("cn/loc").info(code))
 

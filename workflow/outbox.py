@@ -11,8 +11,9 @@ its effect once.
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import NamedTuple
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import bindparam, event, insert, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
@@ -26,18 +27,30 @@ _PENDING = "outbox_pending"
 RELAY_BATCH = 200
 
 
-def enqueue(session: OrmSession, task: str, payload: dict) -> OutboxMessage:
-    message = OutboxMessage(task=task, payload=payload, created_at=utcnow())
-    session.add(message)
-    session.info.setdefault(_PENDING, []).append(message)
-    return message
+_OUTBOX = OutboxMessage.__table__
+
+
+def enqueue(session: OrmSession, task: str, payload: dict) -> int:
+    """Write the row now (a plain INSERT: the unit of work is not needed for a row nobody in this
+    transaction reads again) and hand its id to the publisher after the commit."""
+    outbox_id = session.execute(
+        insert(_OUTBOX).returning(_OUTBOX.c.id),
+        {"task": task, "payload": payload, "created_at": utcnow(), "attempts": 0},
+    ).scalar_one()
+    publish_after_commit(session, task, outbox_id)
+    return outbox_id
+
+
+def publish_after_commit(session: OrmSession, task: str, outbox_id: int) -> None:
+    """For a row written in this transaction by other means than enqueue()."""
+    session.info.setdefault(_PENDING, []).append((task, outbox_id))
 
 
 @event.listens_for(Session.session_factory, "after_commit")
 def _hand_over_after_commit(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        publisher.hand_over([(message.task, message.id) for message in pending])
+        publisher.hand_over(pending)
 
 
 @event.listens_for(Session.session_factory, "after_rollback")
@@ -45,52 +58,76 @@ def _forget_after_rollback(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
 
 
-def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[OutboxMessage]:
+class Claimed(NamedTuple):
+    """A waiting row a consumer holds locked until its transaction ends."""
+
+    id: int
+    payload: dict
+
+
+# Built once: these run for every message a consumer gets.
+_WAITING = select(_OUTBOX.c.id, _OUTBOX.c.payload).where(
+    _OUTBOX.c.task == bindparam("task"),
+    _OUTBOX.c.processed_at.is_(None),
+    _OUTBOX.c.failed_at.is_(None),
+)
+_ANY_WAITING = _WAITING.where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True))).limit(1)
+_CLAIM = (
+    _WAITING.where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_OUTBOX.c.id)
+    .with_for_update(skip_locked=True)
+)
+_CLAIM_BACKLOG = (
+    _WAITING.where(_OUTBOX.c.id.not_in(bindparam("skip", expanding=True)))
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+
+
+def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[Claimed]:
     """Lock the rows of these ids still waiting for `task`.
 
     Rows another consumer holds are skipped, not waited for: that consumer is doing the work (a
     duplicate delivery, or a backlog it took along). Should it roll back, the row is still
     waiting and the relay republishes it after the grace period.
     """
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(outbox_ids),
-            OutboxMessage.task == task,
-            OutboxMessage.processed_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-        )
-        .order_by(OutboxMessage.id)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(query))
+    if not _any_waiting(session, outbox_ids, task):
+        return []
+    return [Claimed(*row) for row in session.execute(_CLAIM, {"task": task, "ids": outbox_ids})]
+
+
+def _any_waiting(session: OrmSession, outbox_ids: list[int], task: str) -> bool:
+    """A lock-free look first, outside any transaction (one round trip, not three).
+
+    Under load most messages name rows a consumer already took along with its backlog; they end
+    here. A row this read finds waiting may be held by another consumer right now: the locking
+    claim after it is what decides.
+    """
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite":
+        return True  # in-process: no round trips to save, and db.py's BEGIN IMMEDIATE would wait
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        found = connection.execute(_ANY_WAITING, {"task": task, "ids": outbox_ids}).first()
+        return found is not None
 
 
 def claim_backlog(
-    session: OrmSession, task: str, limit: int, claimed: list[OutboxMessage]
-) -> list[OutboxMessage]:
+    session: OrmSession, task: str, limit: int, claimed: list[Claimed]
+) -> list[Claimed]:
     """Lock up to `limit` more rows waiting for `task`, skipping rows another consumer holds."""
     if limit <= 0:
         return []
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.task == task,
-            OutboxMessage.processed_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            OutboxMessage.id.not_in([message.id for message in claimed]),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(query))
+    params = {"task": task, "skip": [row.id for row in claimed], "limit": limit}
+    return [Claimed(*row) for row in session.execute(_CLAIM_BACKLOG, params)]
 
 
-def mark_processed(messages: Iterable[OutboxMessage]) -> None:
-    now = utcnow()
-    for message in messages:
-        message.processed_at = now
+def mark_processed(session: OrmSession, claimed: Iterable[Claimed]) -> None:
+    """In the consumer's transaction: these rows' work is part of what it commits."""
+    ids = [row.id for row in claimed]
+    if ids:
+        session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(processed_at=utcnow()))
 
 
 def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attempts: int) -> dict:

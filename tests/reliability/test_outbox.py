@@ -30,13 +30,14 @@ def test_a_committed_submission_is_published_at_once(client, app):
 
 def test_a_rolled_back_request_leaves_no_outbox_row_and_no_message(client, app, monkeypatch):
     token, _ = register(client)
-    real_enqueue = outbox.enqueue
+    real_publish_after_commit = outbox.publish_after_commit
 
-    def enqueue_then_fail(session, task, payload):
-        real_enqueue(session, task, payload)
+    def register_then_fail(session, task, outbox_id):
+        # The case, its event and the outbox row are written by now, the commit is still ahead.
+        real_publish_after_commit(session, task, outbox_id)
         raise RuntimeError("fault injected after the outbox row was added")
 
-    monkeypatch.setattr(submission.outbox, "enqueue", enqueue_then_fail)
+    monkeypatch.setattr(submission.outbox, "publish_after_commit", register_then_fail)
     response = submit(client, token)
     assert response.status_code == 500 and response.json["code"] == 500
     assert "fault injected" not in response.get_data(as_text=True)
@@ -111,7 +112,7 @@ def test_claim_skips_rows_already_processed(client, no_inline_publish):
     assert [m.id for m in outbox.claim(session, [row.id], TaskNames.PRECHECK_APPLICATIONS)] == [
         row.id
     ]
-    outbox.mark_processed(outbox.claim(session, [row.id], TaskNames.PRECHECK_APPLICATIONS))
+    outbox.mark_processed(session, outbox.claim(session, [row.id], TaskNames.PRECHECK_APPLICATIONS))
     session.commit()
     assert outbox.claim(session, [row.id], TaskNames.PRECHECK_APPLICATIONS) == []
     assert outbox.claim(session, [row.id], TaskNames.RELAY_OUTBOX) == []

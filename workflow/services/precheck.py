@@ -62,7 +62,7 @@ def precheck_cases(outbox_ids: list[int]) -> dict:
             event = advance(session, case, Action.ROUTE, SYSTEM, data={"window": case.window_code})
             routed += 1
         notify_change(session, case, event)
-    outbox.mark_processed(messages)
+    outbox.mark_processed(session, messages)
     session.commit()
     log.info("precheck: %d routed, %d returned for correction", routed, returned)
     return {"routed": routed, "returned": returned, "already_done": len(messages) - len(cases)}

@@ -14,7 +14,7 @@ from config import LOCAL_TIMEZONE
 from config.queues import TaskNames
 from workflow import outbox
 from workflow.actors import Actor
-from workflow.audit import record_event
+from workflow.audit import event_values
 from workflow.db import Session
 from workflow.errors import Conflict, InvalidInput
 from workflow.forms import clean_form
@@ -22,7 +22,7 @@ from workflow.lifecycle import Action, Status
 from workflow.models import Application, IdempotencyKey
 from workflow.models._types import utcnow
 from workflow.policies import policy_terms, window_exists
-from workflow.repositories import applications
+from workflow.repositories import applications, new_cases
 
 # Crockford's base32 without I, L, O, U: easy to read aloud at a window and to type back.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -87,10 +87,12 @@ def submit_application(
         updated_at=now,
         steps=[],  # none until accepted; set so that serialising the case needs no query
     )
-    session.add(case)
-    record_event(session, case, Action.SUBMIT, None, actor)
-    session.flush()  # the outbox row needs the case id
-    outbox.enqueue(session, TaskNames.PRECHECK_APPLICATIONS, {"application_id": case.id})
+    event = event_values(case, Action.SUBMIT, None, actor)
+    # `case` stays out of the session: its rows are written directly (nothing in this transaction
+    # reads them back), and it is what the caller serialises.
+    task = TaskNames.PRECHECK_APPLICATIONS
+    case.id, outbox_id = new_cases.insert_new_case(session, case, event, task)
+    outbox.publish_after_commit(session, task, outbox_id)
     if idempotency_key is not None:
         session.add(
             IdempotencyKey(
