@@ -4,10 +4,12 @@ Rows are unique per (event, recipient, channel), so a change replayed cannot not
 Bodies carry the case reference and status, never personal data.
 """
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.lifecycle import Action
 from workflow.models import Application, Event, Notification
+from workflow.models._types import utcnow
 
 WINDOW, USER, DEPARTMENT = "window", "user", "department"
 
@@ -51,8 +53,20 @@ def notify_change(
     session: OrmSession, case: Application, event: Event, department: str | None = None
 ) -> list[Notification]:
     """Add the notifications `event` calls for (`department`: the step that just opened)."""
+    rows = [
+        Notification(event=event, **values)
+        for values in notification_values(case, event.action, department)
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def notification_values(
+    case: Application, action: str, department: str | None = None
+) -> list[dict]:
+    """Column values of the notifications a change calls for, without the event id."""
     rows = []
-    for recipient_type, recipient, kind in _recipients(case, event.action, department):
+    for recipient_type, recipient, kind in _recipients(case, action, department):
         title_zh, title_en = TITLES[kind]
         body = {
             "title_zh": title_zh,
@@ -64,15 +78,21 @@ def notify_change(
         if kind == "correction_requested":
             body["items"] = case.correction_items
         rows.append(
-            Notification(
-                event=event,
-                application_id=case.id,
-                recipient_type=recipient_type,
-                recipient=recipient,
-                channel="in_app",
-                kind=kind,
-                body=body,
-            )
+            {
+                "application_id": case.id,
+                "recipient_type": recipient_type,
+                "recipient": recipient,
+                "channel": "in_app",
+                "kind": kind,
+                "status": "delivered",
+                "body": body,
+                "created_at": utcnow(),
+            }
         )
-    session.add_all(rows)
     return rows
+
+
+def insert_notifications(session: OrmSession, rows: list[dict]) -> None:
+    """Many notifications in one statement (rows from notification_values, with event_id)."""
+    if rows:
+        session.execute(insert(Notification.__table__), rows)

@@ -18,11 +18,15 @@ def statuses() -> dict[int, str]:
 
 
 def count_left_submitted() -> int:
-    value = Session().scalar(
-        select(func.count()).select_from(Application).where(Application.status == "submitted")
-    )
-    Session.remove()
-    return value
+    """Read outside any transaction: on SQLite every Session transaction begins IMMEDIATE (see
+    workflow/db.py), so polling through one would wait for each of the worker's commits."""
+    connection = Session.get_bind().raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT count(*) FROM applications WHERE status = 'submitted'")
+        return cursor.fetchone()[0]
+    finally:
+        connection.close()  # back to the pool, rolled back
 
 
 def assert_each_case_prechecked_exactly_once(case_ids: list[int]) -> None:

@@ -11,14 +11,15 @@ from config import LOCAL_TIMEZONE
 from config.queues import TaskNames
 from workflow import outbox
 from workflow.actors import SYSTEM
-from workflow.cases import advance
+from workflow.audit import insert_events
+from workflow.cases import advance_in_batch
 from workflow.db import Session
 from workflow.eligibility import failed_rules
 from workflow.identity import age_on, normalise_id_number
 from workflow.lifecycle import Action
 from workflow.models import Application, User
 from workflow.models._types import utcnow
-from workflow.notices import notify_change
+from workflow.notices import insert_notifications, notification_values
 from workflow.policies import PolicyTerms, policy_terms
 from workflow.repositories import applications, reference
 
@@ -48,20 +49,31 @@ def precheck_cases(outbox_ids: list[int]) -> dict:
     )
     today = utcnow().astimezone(LOCAL_TIMEZONE).date()
     routed = returned = 0
+    events, notices = [], []
     for case in cases:
         problems = _problems(
             case, policies[case.policy_code], applicants[case.applicant_id], earliest, today
         )
         if problems:
             case.correction_items = problems
-            event = advance(
-                session, case, Action.REQUEST_CORRECTION, SYSTEM, data={"items": problems}
-            )
+            action, data = Action.REQUEST_CORRECTION, {"items": problems}
             returned += 1
         else:
-            event = advance(session, case, Action.ROUTE, SYSTEM, data={"window": case.window_code})
+            action, data = Action.ROUTE, {"window": case.window_code}
             routed += 1
-        notify_change(session, case, event)
+        events.append(advance_in_batch(case, action, SYSTEM, data=data))
+        notices.append(notification_values(case, action))
+    # The cases' updates go through the unit of work (one executemany); the events and the
+    # notifications, new rows nobody here reads again, in one INSERT each.
+    event_ids = insert_events(session, events)
+    insert_notifications(
+        session,
+        [
+            {**row, "event_id": event_id}
+            for event_id, rows in zip(event_ids, notices, strict=True)
+            for row in rows
+        ],
+    )
     outbox.mark_processed(session, messages)
     session.commit()
     log.info("precheck: %d routed, %d returned for correction", routed, returned)
