@@ -46,10 +46,10 @@ def bind(url: str, pre_ping: bool = True) -> Engine:
 def _ping_when_idle(engine: Engine) -> None:
     """Like `pool_pre_ping`, but only for connections idle longer than IDLE_PING_SECONDS.
 
-    Pinging every checkout costs a round trip on every request, a fifth of a submission's time.
-    Dropped connections are found after idle spells (a restart, a firewall's timeout); one
-    dropped while in steady use fails its request, which the API answers with a 503, and
-    SQLAlchemy then discards every pooled connection older than the failure.
+    Pinging every checkout costs a round trip on every request. Connections are mostly dropped
+    during idle spells (a restart at night, a firewall's idle timeout). One dropped while in
+    steady use fails its request, which the API answers with a 503, and SQLAlchemy then
+    discards every pooled connection older than the failure.
     """
 
     @event.listens_for(engine, "checkin")

@@ -2,9 +2,9 @@
 
 After a commit the request thread only hands the row ids over; this thread sends them to the
 broker. Requests therefore never wait on the broker (a hung or dead Redis costs them nothing), and
-under load the ids that piled up while one publish was in flight leave together in one message,
-so the worker does one transaction for many cases. If the process dies before a hand-over is
-published, the row is still in the database and the relay republishes it after the grace period.
+under load ids leave together in one message (see LINGER_SECONDS), so the worker does one
+transaction for many cases. If the process dies before a hand-over is published, the row is still
+in the database and the relay republishes it after the grace period.
 """
 
 import atexit
