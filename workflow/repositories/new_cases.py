@@ -63,7 +63,11 @@ def insert_new_case(
     session: OrmSession, case: Application, event: dict, task: str
 ) -> tuple[int, int]:
     """Adds the rows of `case` (not in the session), its first event (column values, without the
-    case id) and an outbox row for `task`; returns (case id, outbox id)."""
+    case id) and an outbox row for `task`; returns (case id, outbox id).
+
+    Every column is written as the case object holds it: column defaults do not apply here, so
+    the caller sets every column (a column added to Application must be set by submission).
+    """
     values = {column.key: getattr(case, column.key) for column in _CASE_COLUMNS}
     now = case.submitted_at
     if session.get_bind().dialect.name == "postgresql":
