@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import auth, register, valid_form
+from tests.factories import auth, register, run_precheck, valid_form
 from workflow.db import Session
 from workflow.models import Application, OutboxMessage
 
@@ -32,6 +32,20 @@ def test_a_retry_with_the_same_key_returns_the_first_case(client):
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert _count(Application) == _count(OutboxMessage) == 1
+
+
+def test_a_replay_answers_as_the_first_time_even_after_the_case_moved_on(client):
+    token, _ = register(client)
+    first = _post(client, token, "moved-on")
+    run_precheck()  # the case leaves `submitted` for its window
+    assert (
+        client.get(f"/api/v1/applications/{first.json['id']}", headers=auth(token)).json["status"]
+        == "at_window"
+    )
+    again = _post(client, token, "moved-on")
+    assert again.status_code == 201
+    assert again.json == first.json and again.json["status"] == "submitted"
+    assert again.headers["ETag"] == first.headers["ETag"]
 
 
 def test_the_same_key_with_another_body_is_422_and_stores_nothing(client):

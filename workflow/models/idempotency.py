@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.db import Base
-from workflow.models._types import UTCDateTime, utcnow
+from workflow.models._types import JSONDocument, UTCDateTime, utcnow
 
 
 class IdempotencyKey(Base):
@@ -19,4 +19,7 @@ class IdempotencyKey(Base):
     # What was asked for under this key: the same key with another request is refused.
     request_hash: Mapped[str] = mapped_column(String(64))
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    # The case as the first response showed it: a replay answers with the same (RELIABILITY.md),
+    # not with the case as it is by then.
+    first_response: Mapped[dict] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

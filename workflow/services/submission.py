@@ -20,9 +20,9 @@ from workflow.errors import Conflict, InvalidInput
 from workflow.forms import clean_form
 from workflow.lifecycle import Action, Status
 from workflow.models import Application, IdempotencyKey
-from workflow.models._types import utcnow
+from workflow.models._types import UTCDateTime, utcnow
 from workflow.policies import policy_terms, window_exists
-from workflow.repositories import applications, new_cases
+from workflow.repositories import new_cases
 
 # Crockford's base32 without I, L, O, U: easy to read aloud at a window and to type back.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -50,7 +50,7 @@ def submit_application(
     idempotency_key: str | None = None,
 ) -> Submitted:
     """The new case; or, for an idempotency key already used with this same request, the case
-    that request created (nothing is stored twice)."""
+    that request created, as its answer showed it (nothing is stored twice)."""
     session = Session()
     request_hash = None
     if idempotency_key is not None:
@@ -100,6 +100,7 @@ def submit_application(
                 key=idempotency_key,
                 request_hash=request_hash,
                 application_id=case.id,
+                first_response=_snapshot(case),
                 created_at=now,
             )
         )
@@ -137,4 +138,20 @@ def _earlier_case(
             "This Idempotency-Key was used for a different request.",
             errors={"Idempotency-Key": ["Already used with another body; use a new key."]},
         )
-    return applications.get_visible(session, actor, earlier.application_id)
+    return _from_snapshot(earlier.first_response)
+
+
+# The case's columns, with its times as ISO text: what a replay rebuilds the first answer from.
+_COLUMNS = Application.__table__.columns
+_TIMES = frozenset(column.key for column in _COLUMNS if isinstance(column.type, UTCDateTime))
+
+
+def _snapshot(case: Application) -> dict:
+    values = {column.key: getattr(case, column.key) for column in _COLUMNS}
+    return {key: value.isoformat() if key in _TIMES else value for key, value in values.items()}
+
+
+def _from_snapshot(values: dict) -> Application:
+    """A detached copy of the case as it was created (it has no steps until accepted)."""
+    times = {key: datetime.fromisoformat(values[key]) for key in _TIMES}
+    return Application(**{**values, **times}, steps=[])
