@@ -6,7 +6,7 @@ a first card after 2000 carries it whatever their birth year. So the region only
 """
 
 from datetime import date
-from functools import cache
+from functools import lru_cache
 
 from stdnum import numdb
 from stdnum.cn import ric
@@ -28,7 +28,9 @@ def normalise_id_number(value: str, today: date | None = None) -> str | None:
     return number
 
 
-@cache  # a few thousand codes at most, and the lookup walks stdnum's region table
+# The lookup walks stdnum's region table; real codes number a few thousand, and the bound keeps
+# made-up ones from growing the cache.
+@lru_cache(maxsize=8192)
 def _region_known(code: str) -> bool:
     return any("county" in props for _, props in numdb.get("cn/loc").info(code))
 
