@@ -4,9 +4,9 @@ Three targets take turns in short rounds of the same duration (the order rotates
 neighbour hits each for the same time:
 - bare: the baseline (bench/bare_app.py);
 - ours: the real endpoint with the worker's consumption paused for the round (Celery's
-  cancel_consumer), so that, like the bare endpoint, it has the two cores to itself. This is the
-  headline: the cost of the endpoint. The worker's catch-up after each round is timed and
-  reported as the sustained rate of the two together;
+  cancel_consumer), so that, like the bare endpoint, it shares the cores with no background work
+  of its own. This is the headline: the cost of the endpoint. The worker's catch-up after each
+  round is timed and reported as the sustained rate of the two together;
 - ours, worker busy: the same, with the worker consuming during the round, as in a deployment
   where the API and the worker share two cores.
 Before every round the precheck backlog is drained, so no round pays for the previous one.
