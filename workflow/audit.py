@@ -19,30 +19,21 @@ GENESIS = "0" * 64
 _EVENTS = Event.__table__
 
 
-# The event columns the hash covers: all but the ids and the hash itself.
-_HASHED = (
-    "seq", "action", "from_status", "to_status", "actor_id", "actor_role", "on_behalf_of",
-    "comment", "data", "created_at", "prev_hash",
-)  # fmt: skip
+# What the hash covers: each key of the hashed content and the event column it comes from (all
+# but the ids and the hash itself). The keys are the stored chains' format: never rename them.
+_HASHED = {
+    "seq": "seq", "action": "action", "from": "from_status", "to": "to_status",
+    "actor_id": "actor_id", "actor_role": "actor_role", "on_behalf_of": "on_behalf_of",
+    "comment": "comment", "data": "data", "at": "created_at", "prev": "prev_hash",
+}  # fmt: skip
 
 
 def _digest(values: Mapping, reference: str) -> str:
     # The case is named by its reference, which exists before the row is inserted: the hash can be
     # computed before the first flush, so writing an event costs no extra UPDATE of the case.
-    content = {
-        "case": reference,
-        "seq": values["seq"],
-        "action": values["action"],
-        "from": values["from_status"],
-        "to": values["to_status"],
-        "actor_id": values["actor_id"],
-        "actor_role": values["actor_role"],
-        "on_behalf_of": values["on_behalf_of"],
-        "comment": values["comment"],
-        "data": values["data"],
-        "at": values["created_at"].isoformat(),
-        "prev": values["prev_hash"],
-    }
+    content = {key: values[column] for key, column in _HASHED.items()}
+    content["at"] = content["at"].isoformat()
+    content["case"] = reference
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -76,23 +67,8 @@ def event_values(
     return values
 
 
-def record_event(
-    session: OrmSession,
-    case: Application,
-    action: str,
-    from_status: str | None,
-    actor: Actor,
-    comment: str | None = None,
-    data: dict | None = None,
-) -> Event:
-    """Append the event for the change just made to `case`, in the session's unit of work."""
-    event = Event(application=case, **event_values(case, action, from_status, actor, comment, data))
-    session.add(event)
-    return event
-
-
 def insert_events(session: OrmSession, rows: list[dict]) -> list[int]:
-    """Events of many cases in one statement (rows from cases.advance_in_batch); their ids, in
+    """Events of many cases in one statement (rows from cases.move, with the case id); their ids, in
     the order of `rows`."""
     if not rows:
         return []
@@ -104,7 +80,7 @@ def verify_chain(case: Application, events: list[Event]) -> bool:
     """True when the case's events link from the genesis to its head with no gap and no edit."""
     previous = GENESIS
     for expected_seq, event in enumerate(events, start=1):
-        values = {name: getattr(event, name) for name in _HASHED}
+        values = {column: getattr(event, column) for column in _HASHED.values()}
         if (
             event.seq != expected_seq
             or event.prev_hash != previous

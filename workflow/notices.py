@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session as OrmSession
 
 from workflow.lifecycle import Action
 from workflow.models import Application, Event, Notification
-from workflow.models._types import utcnow
 
 WINDOW, USER, DEPARTMENT = "window", "user", "department"
 
@@ -64,7 +63,8 @@ def notify_change(
 def notification_values(
     case: Application, action: str, department: str | None = None
 ) -> list[dict]:
-    """Column values of the notifications a change calls for, without the event id."""
+    """Column values of the notifications a change calls for, without the event id (the status
+    and the time are the columns' defaults)."""
     rows = []
     for recipient_type, recipient, kind in _recipients(case, action, department):
         title_zh, title_en = TITLES[kind]
@@ -84,9 +84,7 @@ def notification_values(
                 "recipient": recipient,
                 "channel": "in_app",
                 "kind": kind,
-                "status": "delivered",
                 "body": body,
-                "created_at": utcnow(),
             }
         )
     return rows

@@ -41,6 +41,7 @@ def test_precheck_routes_to_the_window_and_tells_window_and_applicant(client, ro
     [window_note] = _notifications(client, clerk)
     assert window_note["kind"] == "case_arrived" and window_note["application_id"] == case_id
     assert window_note["body"]["reference"] and "id_number" not in str(window_note["body"])
+    assert window_note["status"] == "delivered" and window_note["created_at"]
     [applicant_note] = _notifications(client, applicant)
     assert applicant_note["kind"] == "case_routed"
     other_clerk = staff(client, "window_clerk", window="W04")

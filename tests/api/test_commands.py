@@ -10,17 +10,8 @@ from workflow.services.seeding import seed_demo_accounts, seed_reference_data
 
 def test_create_user_with_a_password_option(app, client):
     result = app.test_cli_runner().invoke(
-        args=[
-            "create-user",
-            "--username",
-            "clerk-a",
-            "--role",
-            "window_clerk",
-            "--window",
-            "W02",
-            "--password",
-            "long-enough-1",
-        ]  # fmt: skip
+        args="create-user --username clerk-a --role window_clerk --window W02".split()
+        + ["--password", "long-enough-1"]
     )
     assert result.exit_code == 0, result.output
     login = client.post(
@@ -31,15 +22,7 @@ def test_create_user_with_a_password_option(app, client):
 
 def test_create_user_reads_the_password_from_standard_input(app, client):
     result = app.test_cli_runner().invoke(
-        args=[
-            "create-user",
-            "--username",
-            "reviewer-b",
-            "--role",
-            "reviewer",
-            "--department",
-            "housing",
-        ],  # fmt: skip
+        args="create-user --username reviewer-b --role reviewer --department housing".split(),
         input="from-stdin-123\n",
     )
     assert result.exit_code == 0, result.output

@@ -1,27 +1,20 @@
 """The per-case hash chain detects edits, deletions and truncation (I7)."""
 
 from workflow.actors import SYSTEM, Actor
-from workflow.audit import record_event, verify_chain
+from workflow.audit import event_values, verify_chain
 from workflow.lifecycle import Role
-from workflow.models import Application
-
-
-class _Sink:
-    def __init__(self):
-        self.added = []
-
-    def add(self, row):
-        self.added.append(row)
+from workflow.models import Application, Event
 
 
 def _chain(length=4):
     case = Application(id=7, reference="YH-20261126-TESTCASE", status="submitted", version=0)
-    session = _Sink()
     clerk = Actor(user_id=3, role=Role.WINDOW_CLERK, window_code="W01")
+    events = []
     for index in range(length):
         case.version += 1
-        record_event(session, case, f"step{index}", "submitted", clerk if index % 2 else SYSTEM)
-    return case, session.added
+        actor = clerk if index % 2 else SYSTEM
+        events.append(Event(**event_values(case, f"step{index}", "submitted", actor)))
+    return case, events
 
 
 def test_an_untouched_chain_verifies():

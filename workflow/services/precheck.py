@@ -12,7 +12,7 @@ from config.queues import TaskNames
 from workflow import outbox
 from workflow.actors import SYSTEM
 from workflow.audit import insert_events
-from workflow.cases import advance_in_batch
+from workflow.cases import move
 from workflow.db import Session
 from workflow.eligibility import failed_rules
 from workflow.identity import age_on, normalise_id_number
@@ -61,7 +61,7 @@ def precheck_cases(outbox_ids: list[int]) -> dict:
         else:
             action, data = Action.ROUTE, {"window": case.window_code}
             routed += 1
-        events.append(advance_in_batch(case, action, SYSTEM, data=data))
+        events.append({**move(case, action, SYSTEM, data=data), "application_id": case.id})
         notices.append(notification_values(case, action))
     # The cases' updates go through the unit of work (one executemany); the events and the
     # notifications, new rows nobody here reads again, in one INSERT each.
