@@ -38,8 +38,12 @@ format: $(BIN)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+$(BIN)/.bench: bench/requirements.txt $(BIN)/.dev
+	$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	touch $@
+
 ## bench: benchmarks on PostgreSQL + Redis (DATABASE_URL / CELERY_BROKER_URL or the local servers)
-bench: $(BIN)/.dev
+bench: $(BIN)/.bench
 	$(BIN)/python -m bench
 
 clean:

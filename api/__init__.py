@@ -5,14 +5,18 @@ from celery import Celery
 from flask import Flask
 from flask_smorest import Api
 
+from api.admin import views as admin_views
 from api.applications import views as application_views
+from api.applications.schemas import ACTION_REQUEST, action_body_spec
 from api.auth import views as auth_views
+from api.calendar import views as calendar_views
 from api.catalogue import views as catalogue_views
 from api.commands import register_commands
 from api.docs_assets import blp as docs_assets_blp
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
 from api.notifications import views as notification_views
+from api.progress import views as progress_views
 from api.text_guard import register_text_guard
 from config import Config, get_config
 from config.celery import celery_settings
@@ -37,11 +41,15 @@ def create_app(settings: Config | None = None) -> Flask:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
+    api.spec.components.schema(ACTION_REQUEST, action_body_spec())
     for blueprint in (
         auth_views.blp,
         catalogue_views.blp,
+        calendar_views.blp,
         application_views.blp,
         notification_views.blp,
+        admin_views.blp,
+        progress_views.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)

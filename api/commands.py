@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app api seed` and `flask --app api create-user`."""
+"""Operator commands: `flask --app api seed`, `create-user` and `verify-audit`."""
 
 import sys
 
@@ -7,21 +7,31 @@ from flask import Flask, current_app
 
 from config import SEED_DIR
 from workflow.errors import DomainError
+from workflow.seed_validation import SeedError
 from workflow.services.accounts import create_staff_user
+from workflow.services.audit_check import find_first_break
 from workflow.services.seeding import seed_demo_accounts, seed_reference_data
 
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed")
     def seed():
-        """Load policies, windows and departments (and demo accounts where the config allows)."""
-        counts = seed_reference_data(SEED_DIR)
+        """Load policies, windows, departments and the working-day calendar (and demo accounts
+        where the config allows)."""
+        try:
+            counts = seed_reference_data(SEED_DIR)
+        except SeedError as error:  # a bad seed file: nothing was written
+            raise click.ClickException(str(error)) from None
         click.echo(
             f"seeded {counts['policies']} policies, {counts['windows']} windows, "
-            f"{counts['departments']} departments"
+            f"{counts['departments']} departments, "
+            f"{counts['calendar_years']} calendar years"
         )
         if current_app.config["DEMO_ACCOUNTS"]:
-            _, created = seed_demo_accounts(SEED_DIR)
+            try:
+                _, created = seed_demo_accounts(SEED_DIR)
+            except SeedError as error:
+                raise click.ClickException(str(error)) from None
             click.echo(f"demo accounts: {len(created)} created")
 
     @app.cli.command("create-user")
@@ -29,9 +39,12 @@ def register_commands(app: Flask) -> None:
     @click.option("--role", required=True)
     @click.option("--window", "window_code", default=None, help="window code, for a window_clerk")
     @click.option("--department", "department_code", default=None, help="department code")
+    @click.option(
+        "--head", "department_head", is_flag=True, help="the department's head (gets escalations)"
+    )
     @click.option("--name", default=None)
     @click.option("--password", default=None, help="read from standard input when omitted")
-    def create_user(username, role, window_code, department_code, name, password):
+    def create_user(username, role, window_code, department_code, department_head, name, password):
         """Create a staff account."""
         if password is None:
             if sys.stdin.isatty():
@@ -39,10 +52,21 @@ def register_commands(app: Flask) -> None:
             else:
                 password = sys.stdin.readline().rstrip("\r\n")
         try:
-            user = create_staff_user(username, password, role, name, window_code, department_code)
+            user = create_staff_user(
+                username, password, role, name, window_code, department_code, department_head
+            )
         except DomainError as error:
             details = "; ".join(
                 f"{field}: {' '.join(msgs)}" for field, msgs in error.errors.items()
             )
             raise click.ClickException(f"{error.message} {details}".strip()) from None
         click.echo(f"created {user.role} {user.username} (id {user.id})")
+
+    @app.cli.command("verify-audit")
+    def verify_audit():
+        """Check every case's audit chain; exit 1 at the first broken link."""
+        check = find_first_break()
+        if check.first_break is not None:
+            click.echo(f"broken: {check.first_break}")
+            raise SystemExit(1)
+        click.echo(f"verified {check.cases_checked} cases, every chain intact")

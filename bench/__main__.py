@@ -1,6 +1,8 @@
-"""`make bench`: prepare PostgreSQL + Redis, start the real servers, run the three measurements,
-print them and write var/bench/latest.json. Servers are stopped (and an owned database dropped)
-whatever happens."""
+"""`make bench`: prepare PostgreSQL + Redis, start the real servers, run the measurements over
+HTTP and the broker (submission, pipeline, end to end, a whole route), stop the servers, run the
+in-process ones (queue pages at scale, one step against SpiffWorkflow), print them all and write
+var/bench/latest.json. Servers are stopped (and owned databases dropped) whatever happens; the
+queue databases are kept for the next run (bench/queue_data.py)."""
 
 import signal
 import sys
@@ -28,8 +30,12 @@ from bench.latency import measure_latency
 from bench.load import Client, json_request
 from bench.pipeline import CASES, create_cases, measure_pipeline
 from bench.probes import Probe
+from bench.queue_data import prepare_queue_databases
+from bench.queues import measure_queues
 from bench.report import flat_figures, machine_note, print_report, write_json
+from bench.route import measure_route
 from bench.servers import Servers, running_servers
+from bench.steps import measure_steps
 from bench.submission import CLIENTS, measure_submission
 from workflow import db
 
@@ -38,7 +44,7 @@ DRAIN_TIMEOUT = 180.0
 
 
 class Phases:
-    """Wall time of each step, for the JSON and for keeping the whole run under 10 minutes."""
+    """Wall time of each step, for the JSON and for keeping the whole run under 15 minutes."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -114,10 +120,14 @@ def run_measurements(env: BenchEnv, servers: Servers, phases: Phases) -> dict:
         latency = measure_latency(servers.api.port, applicants[CLIENTS], form, app, redis, probe)
         servers.check_alive()
         phases.done("end to end")
+
+        route = measure_route(servers.api.port, servers.bare.port, identities, probe)
+        servers.check_alive()
+        phases.done("route")
     finally:
         probe.close()
         redis.close()
-    return {"submission": submission, "pipeline": pipeline, "latency": latency}
+    return {"submission": submission, "pipeline": pipeline, "latency": latency, "route": route}
 
 
 def main() -> int:
@@ -139,9 +149,16 @@ def main() -> int:
         db.bind(env.database_url)  # for the in-process submit service and the relay
         check_idle(env)
         phases.done("database ready")
+        queue_databases = prepare_queue_databases(env, log_dir)
+        phases.done("queue databases ready")
         with running_servers(env, log_dir) as servers:
             results = run_measurements(env, servers, phases)
         phases.done("servers stopped")
+        # In-process, with the servers gone: nothing else of ours competes for the cores.
+        results["queues"] = measure_queues(queue_databases)
+        phases.done("queues")
+        results["steps"] = measure_steps(env, log_dir)
+        phases.done("steps")
     finally:
         db.Session.remove()
         drop_database(env)

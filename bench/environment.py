@@ -3,6 +3,9 @@
 With DATABASE_URL / CELERY_BROKER_URL unset the bench owns its stores: it creates (and at the end
 drops) the database yanhu_bench and flushes Redis db 14. Stores handed to it are never dropped or
 flushed; the bench only adds rows and keys of its own to them.
+
+The in-process measurements use databases of their own on the same server, always named
+yanhu_bench_<purpose> (never the test suite's yanhu_test*): see `sibling_url`.
 """
 
 import os
@@ -45,9 +48,7 @@ class BenchEnv:
 
     @property
     def libpq_url(self) -> str:
-        """The same database for plain psycopg (no SQLAlchemy driver suffix)."""
-        url = make_url(self.database_url).set(drivername="postgresql")
-        return url.render_as_string(hide_password=False)
+        return libpq(self.database_url)
 
     def server_env(self) -> dict[str, str]:
         """What every subprocess (migrations, seed, API, bare app, worker) runs with."""
@@ -64,32 +65,55 @@ class BenchEnv:
         return redis.Redis.from_url(self.broker_url)
 
 
-def _maintenance_url(env: BenchEnv) -> str:
-    url = make_url(env.libpq_url).set(database="postgres")
+def recreate_database(env: BenchEnv) -> None:
+    if env.owns_database:
+        recreate_named(env.database_url)
+
+
+def drop_database(env: BenchEnv) -> None:
+    if env.owns_database and not os.environ.get("BENCH_KEEP_DB"):
+        drop_named(env.database_url)
+
+
+def sibling_url(env: BenchEnv, purpose: str) -> str:
+    """A database of the bench's own on the server of DATABASE_URL: yanhu_bench_<purpose>."""
+    url = make_url(env.database_url).set(database=f"yanhu_bench_{purpose}")
     return url.render_as_string(hide_password=False)
 
 
-def _database_name(env: BenchEnv) -> str:
-    name = make_url(env.database_url).database
-    if not name:
-        raise RuntimeError(f"DATABASE_URL names no database: {env.database_url}")
-    return name
+def libpq(database_url: str) -> str:
+    """The same database for plain psycopg (no SQLAlchemy driver suffix)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
 
 
-def recreate_database(env: BenchEnv) -> None:
-    if not env.owns_database:
-        return
-    with psycopg.connect(_maintenance_url(env), autocommit=True) as connection:
-        name = sql.Identifier(_database_name(env))
+def _on_server(database_url: str) -> tuple[str, sql.Identifier]:
+    url = make_url(database_url)
+    if not url.database:
+        raise RuntimeError(f"the URL names no database: {database_url}")
+    maintenance = libpq(url.set(database="postgres").render_as_string(hide_password=False))
+    return maintenance, sql.Identifier(url.database)
+
+
+def database_exists(database_url: str) -> bool:
+    maintenance, name = _on_server(database_url)
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (make_url(database_url).database,)
+        ).fetchone()
+    return found is not None
+
+
+def recreate_named(database_url: str) -> None:
+    maintenance, name = _on_server(database_url)
+    with psycopg.connect(maintenance, autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
-def drop_database(env: BenchEnv) -> None:
-    if not env.owns_database or os.environ.get("BENCH_KEEP_DB"):
-        return
-    with psycopg.connect(_maintenance_url(env), autocommit=True) as connection:
-        name = sql.Identifier(_database_name(env))
+def drop_named(database_url: str) -> None:
+    maintenance, name = _on_server(database_url)
+    with psycopg.connect(maintenance, autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
@@ -99,15 +123,25 @@ def flush_broker(env: BenchEnv) -> None:
         env.redis().flushdb()
 
 
-def migrate_and_seed(env: BenchEnv, log_dir: Path) -> None:
-    """The schema and reference data exactly as an operator prepares them."""
-    for name, command in (
-        ("alembic", [str(BIN / "alembic"), "upgrade", "head"]),
-        ("seed", [str(BIN / "flask"), "--app", "api", "seed"]),
-    ):
-        with open(log_dir / f"{name}.log", "w") as log:
+def migrate_and_seed(
+    env: BenchEnv, log_dir: Path, database_url: str | None = None, seed: bool = True
+) -> None:
+    """The schema and reference data exactly as an operator prepares them (on DATABASE_URL, or
+    on `database_url`); `seed=False` for a database seeded otherwise."""
+    url = database_url or env.database_url
+    tag = "" if database_url is None else f"-{make_url(url).database}"
+    commands = [("alembic", [str(BIN / "alembic"), "upgrade", "head"])]
+    if seed:
+        commands.append(("seed", [str(BIN / "flask"), "--app", "api", "seed"]))
+    for name, command in commands:
+        log_path = log_dir / f"{name}{tag}.log"
+        with open(log_path, "w") as log:
             done = subprocess.run(
-                command, cwd=ROOT, env=env.server_env(), stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env={**env.server_env(), "DATABASE_URL": url},
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(command[:2])} failed; see {log_dir / name}.log")
+            raise RuntimeError(f"{' '.join(command[:2])} failed; see {log_path}")

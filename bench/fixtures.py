@@ -12,6 +12,7 @@ from bench.load import Client, json_request
 from workflow.db import Session
 from workflow.lifecycle import Role
 from workflow.models import User
+from workflow.services.accounts import create_staff_user
 
 PASSWORD = "bench-password-1"
 # Yanhu District's own region code: the precheck insists on a known region.
@@ -50,8 +51,29 @@ def register_applicant(client: Client, identities: Identities) -> Applicant:
     return Applicant(answer["user"]["id"], answer["access_token"])
 
 
+def create_staff(
+    client: Client,
+    username: str,
+    role: Role,
+    window: str | None = None,
+    department: str | None = None,
+) -> str:
+    """A staff account made the way an operator makes one (the create-user command's service, in
+    this process), then logged in; returns its token."""
+    create_staff_user(username, PASSWORD, str(role), window_code=window, department_code=department)
+    Session.remove()
+    return log_in(client, username)
+
+
+def log_in(client: Client, username: str) -> str:
+    """POST /api/v1/auth/login with the bench's password; returns the access token."""
+    body = {"username": username, "password": PASSWORD}
+    answer = client.send_json(json_request("POST", "/api/v1/auth/login", body), expect=200)
+    return answer["access_token"]
+
+
 def insert_applicants(count: int, identities: Identities) -> list[int]:
-    """Many applicants at once, for the in-process pipeline cases.
+    """Many applicants at once: the pipeline's, the route's and the step measurement's.
 
     Registration spends ~0.17 s in argon2 per applicant here, so thousands of them through the API
     would take most of the time budget; these rows are what registration writes (with one real

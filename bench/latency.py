@@ -4,9 +4,10 @@ round trip (publish a no-op, see its effect), taking turns one by one so noise h
 Both are watched the same way: polled every 2 ms from a connection of their own (the database
 for the case, Redis for the no-op, where each one's effect lands).
 
-The one applicant withdraws each case once it has reached the window (outside the clock): the
-transport policy allows one open case per applicant, and a second open one would be returned for
-correction instead of routed.
+The one applicant withdraws each case once it has reached the window (outside the clock, with
+the case's current ETag in If-Match, as every action needs): the transport policy allows one
+open case per applicant, and a second open one would be returned for correction instead of
+routed.
 """
 
 import time
@@ -56,8 +57,14 @@ def measure_latency(
             case = client.send_json(submit, expect=201)
             answered = time.perf_counter()
             seen, after_id = _wait_window_notification(probe, after_id, case["id"])
-            path = f"/api/v1/applications/{case['id']}/actions"
-            withdraw = json_request("POST", path, {"action": "withdraw"}, applicant.token)
+            # The pre-check moved the case on: its current ETag first, as a client would.
+            path = f"/api/v1/applications/{case['id']}"
+            _, etag = client.send_json_tagged(
+                json_request("GET", path, token=applicant.token), expect=200
+            )
+            withdraw = json_request(
+                "POST", f"{path}/actions", {"action": "withdraw"}, applicant.token, if_match=etag
+            )
             client.send_json(withdraw, expect=200)
 
             key = f"bench:roundtrip:{index}"

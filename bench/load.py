@@ -22,10 +22,18 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def json_request(method: str, path: str, body: object = None, token: str | None = None) -> Request:
+def json_request(
+    method: str,
+    path: str,
+    body: object = None,
+    token: str | None = None,
+    if_match: str | None = None,
+) -> Request:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if if_match:
+        headers["If-Match"] = if_match
     return Request(method, path, json.dumps(body).encode() if body is not None else b"", headers)
 
 
@@ -41,10 +49,16 @@ class Client:
         return response.status, response.read()
 
     def send_json(self, request: Request, expect: int) -> dict:
-        status, body = self.send(request)
+        return self.send_json_tagged(request, expect)[0]
+
+    def send_json_tagged(self, request: Request, expect: int) -> tuple[dict, str | None]:
+        """The answer and its ETag header (None when it has none)."""
+        self.connection.request(request.method, request.path, request.body, request.headers)
+        response = self.connection.getresponse()
+        status, body = response.status, response.read()
         if status != expect:
             raise RuntimeError(f"{request.method} {request.path}: {status} {body[:300]!r}")
-        return json.loads(body)
+        return json.loads(body), response.getheader("ETag")
 
     def close(self) -> None:
         self.connection.close()

@@ -32,6 +32,12 @@ class Config:
     OUTBOX_GRACE_SECONDS = 30
     OUTBOX_RELAY_INTERVAL_SECONDS = 5.0
     OUTBOX_MAX_ATTEMPTS = 8
+    # A case whose automatic step raises is retried alone this many times, the first after the
+    # delay and each next one after twice the last; then it is parked (needs_attention).
+    AUTOMATIC_STEP_ATTEMPTS = 5
+    AUTOMATIC_STEP_RETRY_SECONDS = 2.0
+    # Beat runs the deadline sweep (warnings, escalations, expiries) this often.
+    DEADLINE_SWEEP_INTERVAL_SECONDS = 60.0
     # After one failed publish a process stops publishing inline for this long and leaves it to
     # the relay, so a hung or dead broker costs one request a short timeout, not every request.
     PUBLISH_BREAKER_SECONDS = 10.0
@@ -83,6 +89,8 @@ class TestConfig(Config):
     DEMO_ACCOUNTS = False
     OUTBOX_GRACE_SECONDS = 1
     OUTBOX_RELAY_INTERVAL_SECONDS = 0.5
+    AUTOMATIC_STEP_ATTEMPTS = 3
+    AUTOMATIC_STEP_RETRY_SECONDS = 0.2
     PUBLISH_BREAKER_SECONDS = 1.0
 
 

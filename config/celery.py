@@ -41,6 +41,11 @@ def celery_settings(config: Config) -> dict:
                 "schedule": config.OUTBOX_RELAY_INTERVAL_SECONDS,
                 "options": {"expires": config.OUTBOX_RELAY_INTERVAL_SECONDS * 4},
             },
+            "sweep-deadlines": {
+                "task": TaskNames.SWEEP_DEADLINES,
+                "schedule": config.DEADLINE_SWEEP_INTERVAL_SECONDS,
+                "options": {"expires": config.DEADLINE_SWEEP_INTERVAL_SECONDS},
+            },
         },
         "beat_schedule_filename": str(VAR / "celerybeat-schedule"),
         "timezone": "UTC",

@@ -36,6 +36,7 @@ cat <<INFO
   Demo staff logins (embedded default only), password: $password
     window clerks   clerk-w01 .. clerk-w23
     reviewers       reviewer-public-security, reviewer-housing, reviewer-education, ...
+    heads           head-public-security, head-housing, ... (receive red escalations)
     talent office   talent-office      finance   finance      admin   admin
   Applicants register themselves: POST /api/v1/auth/register
   Press Ctrl-C to stop.

@@ -13,9 +13,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
-TEST_VAR = ROOT / "var" / "test" / BACKEND
+# Separate names let two runs share the machine (TEST_RUN=a, TEST_RUN=b, ...).
+RUN = os.environ.get("TEST_RUN", "")
+TEST_VAR = ROOT / "var" / "test" / (BACKEND + (f"-{RUN}" if RUN else ""))
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "yanhu_test"
+PG_DATABASE = "yanhu_test" + (f"_{RUN}" if RUN else "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 if BACKEND == "postgres":
@@ -41,7 +43,8 @@ from workflow.db import Session  # noqa: E402
 from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = (
-    "notifications", "events", "steps", "outbox", "idempotency_keys", "applications", "users",
+    "notifications", "events", "steps", "clock_pauses", "rectification_tasks", "outbox",
+    "idempotency_keys", "applications", "alerts", "admin_events", "users",
 )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 import itertools
 
+import jwt
 from sqlalchemy import select
 from stdnum.cn import ric
 
@@ -34,9 +35,14 @@ def register(client, seq: int | None = None, **overrides) -> tuple[str, int]:
     return response.json["access_token"], response.json["user"]["id"]
 
 
-def staff(client, role: str, window: str | None = None, department: str | None = None) -> str:
+def staff(
+    client, role: str, window: str | None = None, department: str | None = None, head=False
+) -> str:
     username = f"{role.replace('_', '-')}-{next(_seq)}"
-    create_staff_user(username, PASSWORD, role, window_code=window, department_code=department)
+    create_staff_user(
+        username, PASSWORD, role, window_code=window, department_code=department,
+        department_head=head,
+    )  # fmt: skip
     response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.json
     return response.json["access_token"]
@@ -106,3 +112,19 @@ def run_precheck() -> dict:
     result = precheck_cases(ids) if ids else {}
     Session.remove()
     return result
+
+
+def act(client, token: str, case_id: int, action: str, **body):
+    """POST an action as a person would: with the case's current ETag as If-Match."""
+    shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(token))
+    etag = shown.headers["ETag"] if shown.status_code == 200 else '"1"'
+    return client.post(
+        f"/api/v1/applications/{case_id}/actions",
+        headers={**auth(token), "If-Match": etag},
+        json={"action": action, **body},
+    )
+
+
+def user_id(token: str) -> int:
+    """The user id a token was issued to."""
+    return int(jwt.decode(token, options={"verify_signature": False})["sub"])

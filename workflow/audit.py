@@ -6,17 +6,18 @@ as surely as editing an old one.
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import Row
 
 from workflow.actors import Actor
 from workflow.models import Application, Event
 from workflow.models._types import utcnow
 
 GENESIS = "0" * 64
-_EVENTS = Event.__table__
 
 
 # What the hash covers: each key of the hashed content and the event column it comes from (all
@@ -26,16 +27,25 @@ _HASHED = {
     "actor_id": "actor_id", "actor_role": "actor_role", "on_behalf_of": "on_behalf_of",
     "comment": "comment", "data": "data", "at": "created_at", "prev": "prev_hash",
 }  # fmt: skip
+HASHED_COLUMNS = tuple(_HASHED.values())
 
 
 def _digest(values: Mapping, reference: str) -> str:
     # The case is named by its reference, which exists before the row is inserted: the hash can be
     # computed before the first flush, so writing an event costs no extra UPDATE of the case.
     content = {key: values[column] for key, column in _HASHED.items()}
-    content["at"] = content["at"].isoformat()
+    content["at"] = _utc_text(content["at"])
     content["case"] = reference
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _utc_text(moment: datetime) -> str:
+    # Stored chains were hashed from the UTC isoformat() ("...+00:00"), so the same instant read
+    # in another zone (a connection set to Asia/Shanghai) must give that same text. A naive value
+    # is UTC, as the column reads it: never the process's local time.
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.isoformat()
 
 
 def event_values(
@@ -45,6 +55,7 @@ def event_values(
     actor: Actor,
     comment: str | None = None,
     data: dict | None = None,
+    on_behalf_of: int | None = None,
 ) -> dict:
     """The column values of the event for the change just made to `case` (its version is the
     event's seq), hash included, and the case's chain head moved to it. Without the case id, so
@@ -56,7 +67,7 @@ def event_values(
         "to_status": str(case.status),
         "actor_id": actor.user_id,
         "actor_role": str(actor.role),
-        "on_behalf_of": None,
+        "on_behalf_of": on_behalf_of,
         "comment": comment,
         "data": data or {},
         "created_at": utcnow(),
@@ -67,25 +78,62 @@ def event_values(
     return values
 
 
-def insert_events(session: OrmSession, rows: list[dict]) -> list[int]:
-    """Events of many cases in one statement (rows from cases.move, with the case id); their ids, in
-    the order of `rows`."""
-    if not rows:
-        return []
-    statement = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+class Problem(StrEnum):
+    EDITED = "edited"
+    MISSING = "missing"
+    OUT_OF_ORDER = "out of order"
+    TRUNCATED = "truncated"
+    HEAD_ALTERED = "head altered"
 
 
-def verify_chain(case: Application, events: list[Event]) -> bool:
+_EXPLAINED = {
+    Problem.EDITED: "its content does not match its hash",
+    Problem.MISSING: "no event has this seq, the chain jumps over it",
+    Problem.OUT_OF_ORDER: "it does not link to the event before it",
+    Problem.TRUNCATED: "the chain ends before the case's newest event",
+    Problem.HEAD_ALTERED: "the case's last_event_hash is not its newest event's hash",
+}
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first broken link of a case's chain: the case, the seq where it breaks, and how."""
+
+    reference: str
+    seq: int
+    problem: Problem
+
+    def __str__(self) -> str:
+        return (
+            f"case {self.reference}, event seq {self.seq}: "
+            f"{self.problem} ({_EXPLAINED[self.problem]})"
+        )
+
+
+def first_break(case: Application | Row, events: Sequence[Event | Row]) -> Break | None:
+    """Where the case's events (in seq order) first fail to link from the genesis to the case's
+    head, or None when the chain is intact. Takes ORM objects or rows with the same names."""
+    previous, expected = GENESIS, 1
+    for event in events:
+        if event.seq != expected:
+            problem = Problem.MISSING if event.seq > expected else Problem.OUT_OF_ORDER
+            return Break(case.reference, expected, problem)
+        values = {column: getattr(event, column) for column in HASHED_COLUMNS}
+        if _digest(values, case.reference) != event.hash:
+            return Break(case.reference, event.seq, Problem.EDITED)
+        if event.prev_hash != previous:
+            # Intact itself but not linked: the event before it was rewritten, hash and all.
+            return Break(case.reference, event.seq, Problem.OUT_OF_ORDER)
+        previous, expected = event.hash, expected + 1
+    if previous == (case.last_event_hash or GENESIS):
+        return None
+    # Every move writes the event numbered by the case's new version: a version past the last
+    # event means events were dropped from the end, otherwise the head itself was changed.
+    if case.version >= expected:
+        return Break(case.reference, expected, Problem.TRUNCATED)
+    return Break(case.reference, expected - 1, Problem.HEAD_ALTERED)
+
+
+def verify_chain(case: Application | Row, events: Sequence[Event | Row]) -> bool:
     """True when the case's events link from the genesis to its head with no gap and no edit."""
-    previous = GENESIS
-    for expected_seq, event in enumerate(events, start=1):
-        values = {column: getattr(event, column) for column in _HASHED.values()}
-        if (
-            event.seq != expected_seq
-            or event.prev_hash != previous
-            or _digest(values, case.reference) != event.hash
-        ):
-            return False
-        previous = event.hash
-    return previous == (case.last_event_hash or GENESIS)
+    return first_break(case, events) is None

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, event, insert, or_, select, update
+from sqlalchemy import and_, bindparam, event, insert, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
@@ -66,10 +66,12 @@ class Claimed(NamedTuple):
 
 
 # Built once: these run for every message a consumer gets.
+# Waiting: neither processed nor failed, and not held back after a failed attempt.
 _WAITING = select(_OUTBOX.c.id, _OUTBOX.c.payload).where(
     _OUTBOX.c.task == bindparam("task"),
     _OUTBOX.c.processed_at.is_(None),
     _OUTBOX.c.failed_at.is_(None),
+    or_(_OUTBOX.c.retry_at.is_(None), _OUTBOX.c.retry_at <= bindparam("now")),
 )
 _ANY_WAITING = _WAITING.where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True))).limit(1)
 _CLAIM = (
@@ -94,7 +96,8 @@ def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[Claimed
     """
     if not _any_waiting(session, outbox_ids, task):
         return []
-    return [Claimed(*row) for row in session.execute(_CLAIM, {"task": task, "ids": outbox_ids})]
+    params = {"task": task, "ids": outbox_ids, "now": utcnow()}
+    return [Claimed(*row) for row in session.execute(_CLAIM, params)]
 
 
 def _any_waiting(session: OrmSession, outbox_ids: list[int], task: str) -> bool:
@@ -109,7 +112,8 @@ def _any_waiting(session: OrmSession, outbox_ids: list[int], task: str) -> bool:
         return True  # in-process: no round trips to save, and db.py's BEGIN IMMEDIATE would wait
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        found = connection.execute(_ANY_WAITING, {"task": task, "ids": outbox_ids}).first()
+        params = {"task": task, "ids": outbox_ids, "now": utcnow()}
+        found = connection.execute(_ANY_WAITING, params).first()
         return found is not None
 
 
@@ -119,8 +123,18 @@ def claim_backlog(
     """Lock up to `limit` more rows waiting for `task`, skipping rows another consumer holds."""
     if limit <= 0:
         return []
-    params = {"task": task, "skip": [row.id for row in claimed], "limit": limit}
+    params = {"task": task, "skip": [row.id for row in claimed], "limit": limit, "now": utcnow()}
     return [Claimed(*row) for row in session.execute(_CLAIM_BACKLOG, params)]
+
+
+def retry_later(session: OrmSession, outbox_id: int, delay_seconds: float, error: str) -> None:
+    """In the consumer's transaction: this row's work failed; the relay republishes it once the
+    delay has passed, and until then no consumer takes it along."""
+    session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == outbox_id)
+        .values(retry_at=utcnow() + timedelta(seconds=delay_seconds), last_error=error[:500])
+    )
 
 
 def mark_processed(session: OrmSession, claimed: Iterable[Claimed]) -> None:
@@ -140,8 +154,17 @@ def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attem
             .where(
                 OutboxMessage.processed_at.is_(None),
                 OutboxMessage.failed_at.is_(None),
-                OutboxMessage.created_at < cutoff,
-                or_(OutboxMessage.published_at.is_(None), OutboxMessage.published_at < cutoff),
+                or_(
+                    and_(
+                        OutboxMessage.retry_at.is_(None),
+                        OutboxMessage.created_at < cutoff,
+                        or_(
+                            OutboxMessage.published_at.is_(None),
+                            OutboxMessage.published_at < cutoff,
+                        ),
+                    ),
+                    OutboxMessage.retry_at <= now,  # a failed attempt's delay is over
+                ),
             )
             .order_by(OutboxMessage.id)
             .limit(RELAY_BATCH)
@@ -157,6 +180,7 @@ def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attem
     for message in retry:
         message.attempts += 1
         message.published_at = now
+        message.retry_at = None
     rows = [(message.task, message.id) for message in retry]
     # Commit before publishing, so no consumer finds a row still locked by the relay (it would
     # skip it); publish after, and take the attempts back if the broker refused them.

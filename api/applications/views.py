@@ -4,6 +4,7 @@ from flask import request
 from flask.views import MethodView
 
 from api.applications.schemas import (
+    ACTION_REQUEST_REF,
     ActionSchema,
     ApplicationCreateSchema,
     ApplicationPageSchema,
@@ -13,11 +14,12 @@ from api.applications.schemas import (
 )
 from api.auth.tokens import current_actor
 from api.blueprint import Blueprint
-from api.pagination import MAX_ID, decode_cursor, page
+from api.pagination import MAX_ID, decode_cursor, decode_due_cursor, encode_due_cursor, page
 from workflow.db import Session
 from workflow.errors import Forbidden, InvalidInput
 from workflow.lifecycle import Role
 from workflow.repositories import applications
+from workflow.repositories.applications import CaseFilter
 from workflow.services.casework import act_on_application
 from workflow.services.submission import submit_application
 
@@ -58,7 +60,7 @@ def _if_match() -> int | None:
     if not value:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= 10):
         raise InvalidInput("Bad If-Match.", errors={"If-Match": ["Send the ETag of the case."]})
     return int(tag)
 
@@ -68,15 +70,31 @@ class Applications(MethodView):
     @blp.arguments(ApplicationQueryArgsSchema, location="query")
     @blp.response(200, ApplicationPageSchema)
     def get(self, args):
-        """The cases you may see, newest first (cursor pagination)"""
+        """The cases you may see: a queue, filtered, newest or soonest due first
+
+        Pass `next_cursor` back as `cursor` (with the same filters and sort) for the next page.
+        """
+        filters = CaseFilter(
+            status=args.get("status"),
+            policy_code=args.get("policy_code"),
+            window_code=args.get("window_code"),
+            department=args.get("department"),
+            assignee_id=args.get("assignee"),
+            due_before=args.get("due_before"),
+            sla=args.get("sla"),
+        )
+        by_due = args["sort"] == "due_date"
         items = applications.list_visible(
             Session(),
             current_actor(),
-            before_id=decode_cursor(args["cursor"]),
+            filters,
             limit=args["limit"],
-            status=args.get("status"),
-            policy_code=args.get("policy_code"),
+            by_due_date=by_due,
+            after_due=decode_due_cursor(args["cursor"]) if by_due else None,
+            after_id=None if by_due else decode_cursor(args["cursor"]),
         )
+        if by_due:
+            return page(items, args["limit"], lambda c: encode_due_cursor(c.due_date, c.id))
         return page(items, args["limit"])
 
     @blp.arguments(ApplicationCreateSchema)
@@ -106,12 +124,30 @@ class ApplicationById(MethodView):
         return _with_etag(applications.get_visible(Session(), current_actor(), case_id))
 
 
+IF_MATCH_HEADER = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 64},
+    "description": "The case's ETag: missing is 428, stale is 412 (someone acted first).",
+}
+
+
 @blp.route(f"/{CASE_ID}/actions")
 class ApplicationActions(MethodView):
     @blp.arguments(ActionSchema)
     @blp.response(200, ApplicationSchema)
+    @blp.doc(
+        parameters=[IF_MATCH_HEADER],
+        requestBody={"content": {"application/json": {"schema": {"$ref": ACTION_REQUEST_REF}}}},
+    )
     def post(self, args, case_id):
-        """Act on a case (accept, request_correction, not_accept, approve, reject, withdraw, ...)"""
+        """Act on a case
+
+        The body names the action and carries what that action needs (each alternative of the
+        body's `oneOf` lists one action's fields). An action not allowed in the case's status is
+        409, naming both; a role that may never take it is 403.
+        """
         case = act_on_application(current_actor(), case_id, expected_version=_if_match(), **args)
         return _with_etag(case)
 

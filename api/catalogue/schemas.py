@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields
 
+from workflow.eligibility import OPERATORS
 from workflow.forms import FIELD_TYPES
 
 
@@ -31,10 +32,24 @@ class DocumentSchema(Schema):
 class RuleSchema(Schema):
     code = fields.String()
     field = fields.String()
-    op = fields.String(metadata={"enum": ["eq", "in", "min", "max"]})
+    op = fields.String(metadata={"enum": list(OPERATORS)})
     value = fields.Raw()
     message_zh = fields.String()
     message_en = fields.String()
+
+
+class StageSchema(Schema):
+    position = fields.Integer(metadata={"description": "From 0, in route order"})
+    code = fields.String()
+    departments = fields.List(fields.String())
+    sign = fields.String(
+        metadata={
+            "enum": ["one", "all", "any"],
+            "description": "one: a single department; all: every department signs (会签); "
+            "any: one signature completes the stage (或签)",
+        }
+    )
+    working_days = fields.Integer()
 
 
 class PolicySchema(Schema):
@@ -44,8 +59,17 @@ class PolicySchema(Schema):
     description_zh = fields.String()
     description_en = fields.String()
     lead_department = fields.String()
-    review_departments = fields.List(fields.String())
-    sla_working_days = fields.Integer()
+    version = fields.Integer(
+        attribute="current_version",
+        metadata={"description": "The route version new cases start under"},
+    )
+    route = fields.List(fields.Nested(StageSchema))
+    promised_working_days = fields.Integer(
+        metadata={"description": "Working days from acceptance the district promises"}
+    )
+    statutory_working_days = fields.Integer(
+        metadata={"description": "Working days from acceptance the law allows"}
+    )
     form_fields = fields.List(fields.Nested(FormFieldSchema))
     required_documents = fields.List(fields.Nested(DocumentSchema))
     eligibility_rules = fields.List(fields.Nested(RuleSchema))

@@ -16,7 +16,7 @@ class Policies(MethodView):
     @blp.doc(security=[])
     @blp.response(200, PolicySchema(many=True))
     def get(self):
-        """The policies a talent can apply for, each with the form to fill in"""
+        """The policies a talent can apply for, each with its form and review route"""
         return reference.list_policies(Session())
 
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from tests.factories import auth, register, run_precheck, staff, submit, valid_form
+from tests.factories import act, auth, register, run_precheck, staff, submit, valid_form
 from workflow.audit import verify_chain
 from workflow.db import Session
 from workflow.models import Application, Event, Notification, OutboxMessage, User
@@ -11,11 +11,7 @@ from workflow.services.precheck import precheck_cases
 
 
 def _act(client, token, case_id, action, **body):
-    return client.post(
-        f"/api/v1/applications/{case_id}/actions",
-        headers=auth(token),
-        json={"action": action, **body},
-    )
+    return act(client, token, case_id, action, **body)
 
 
 def _case(client, token, case_id):
@@ -31,7 +27,7 @@ def routed(client):
     """An applicant's transport case routed to W03, and the W03 clerk."""
     applicant, _ = register(client)
     case_id = submit(client, applicant, "transport", "W03").json["id"]
-    assert run_precheck() == {"routed": 1, "returned": 0, "already_done": 0}
+    assert run_precheck() == {"routed": 1, "returned": 0, "failed": 0, "already_done": 0}
     return applicant, case_id, staff(client, "window_clerk", window="W03")
 
 
@@ -52,7 +48,12 @@ def test_precheck_run_twice_changes_nothing_the_second_time(client, routed):
     ids = list(Session().scalars(select(Event.id)))
     outbox_ids = list(Session().scalars(select(OutboxMessage.id)))
     Session.remove()
-    assert precheck_cases(outbox_ids) == {"routed": 0, "returned": 0, "already_done": 1}
+    assert precheck_cases(outbox_ids) == {
+        "routed": 0,
+        "returned": 0,
+        "failed": 0,
+        "already_done": 1,
+    }
     Session.remove()
     assert list(Session().scalars(select(Event.id))) == ids
     assert len(Session().scalars(select(Notification)).all()) == 2
@@ -108,12 +109,14 @@ def test_accept_then_review_then_approve(client, routed):
     ]
     reviewer = staff(client, "reviewer", department="transport")
     assert [n["kind"] for n in _notifications(client, reviewer)] == ["review_assigned"]
-    approved = _act(client, reviewer, case_id, "approve", comment="同意")
+    approved = _act(client, reviewer, case_id, "approve_step", comment="同意")
     assert approved.status_code == 200 and approved.json["status"] == "approved"
     events = client.get(f"/api/v1/applications/{case_id}/events", headers=auth(applicant)).json
-    assert [e["action"] for e in events] == ["submit", "route", "accept", "open_review", "approve"]
+    assert [e["action"] for e in events] == [
+        "submit", "route", "accept", "open_review", "approve_step", "approve",
+    ]  # fmt: skip
     assert [e["actor_role"] for e in events] == [
-        "applicant", "system", "window_clerk", "system", "reviewer",
+        "applicant", "system", "window_clerk", "system", "reviewer", "system",
     ]  # fmt: skip
     stored = Session().scalars(
         select(Event).where(Event.application_id == case_id).order_by(Event.seq)
@@ -128,18 +131,25 @@ def test_review_steps_run_in_order_and_each_department_decides_once(client):
     run_precheck()
     clerk = staff(client, "window_clerk", window="W01")
     assert _act(client, clerk, case_id, "accept").status_code == 200
-    departments = policy["review_departments"]
-    assert len(departments) > 1
+    departments = [d for stage in policy["route"] for d in stage["departments"]]
+    assert len(policy["route"]) > 1
     reviewers = {d: staff(client, "reviewer", department=d) for d in departments}
     # A later department cannot see the case before its step opens.
-    assert _case(client, reviewers[departments[1]], case_id).status_code == 404
-    for index, department in enumerate(departments):
-        response = _act(client, reviewers[department], case_id, "approve")
-        assert response.status_code == 200, response.json
-        expected = "approved" if index == len(departments) - 1 else "in_review"
-        assert response.json["status"] == expected
-        again = _act(client, reviewers[department], case_id, "approve")
-        assert again.status_code == 409 and again.json["code"] == 409
+    assert (
+        _case(client, reviewers[policy["route"][1]["departments"][0]], case_id).status_code == 404
+    )
+    for index, stage in enumerate(policy["route"]):
+        for signed, department in enumerate(stage["departments"], start=1):
+            response = _act(client, reviewers[department], case_id, "approve_step")
+            assert response.status_code == 200, response.json
+            last = index == len(policy["route"]) - 1 and (
+                stage["sign"] != "all" or signed == len(stage["departments"])
+            )
+            assert response.json["status"] == ("approved" if last else "in_review")
+            again = _act(client, reviewers[department], case_id, "approve_step")
+            assert again.status_code == 409 and again.json["code"] == 409
+            if stage["sign"] == "any":
+                break  # 或签: one signature completes the stage
 
 
 def test_reject_needs_a_reason(client, routed):
@@ -157,7 +167,7 @@ def test_reject_needs_a_reason(client, routed):
 def test_correction_then_resubmission_goes_through_the_precheck_again(client, routed):
     applicant, case_id, clerk = routed
     no_items = _act(client, clerk, case_id, "request_correction")
-    assert no_items.status_code == 422 and "items" in no_items.json["errors"]
+    assert no_items.status_code == 422 and "items" in no_items.json["errors"], no_items.json
     items = [
         {"code": "photo", "field": "documents", "message_zh": "请补交照片", "message_en": "Photo"}
     ]
@@ -177,16 +187,17 @@ def test_correction_then_resubmission_goes_through_the_precheck_again(client, ro
 def test_not_accept_needs_a_reason_and_ends_the_case(client, routed):
     applicant, case_id, clerk = routed
     assert _act(client, clerk, case_id, "not_accept").status_code == 422
-    assert _act(client, clerk, case_id, "not_accept", comment="非本窗口事项").json["status"] == (
-        "not_accepted"
+    refused = _act(
+        client, clerk, case_id, "not_accept", comment="非本窗口事项", refer_to="区公安分局户政窗口"
     )
+    assert refused.json["status"] == "not_accepted"
     again = _act(client, clerk, case_id, "accept")
     assert again.status_code == 409 and "not_accepted" in again.json["message"]
 
 
 def test_actions_invalid_for_the_state_are_409_and_roles_that_never_may_are_403(client, routed):
     applicant, case_id, clerk = routed
-    assert _act(client, clerk, case_id, "approve").status_code == 403
+    assert _act(client, clerk, case_id, "approve_step").status_code == 403
     assert _act(client, applicant, case_id, "accept").status_code == 403
     assert _act(client, applicant, case_id, "resubmit", form={}).status_code == 409
     unknown = _act(client, clerk, case_id, "route")

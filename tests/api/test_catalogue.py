@@ -14,8 +14,17 @@ def test_the_eight_policies_with_their_forms(client):
     policies = client.get("/api/v1/policies").json
     assert {p["code"] for p in policies} == POLICY_CODES
     for policy in policies:
-        assert policy["name_zh"] and policy["name_en"] and policy["sla_working_days"] > 0
-        assert policy["required_documents"]
+        assert policy["name_zh"] and policy["name_en"] and policy["required_documents"]
+        assert "review_departments" not in policy and "sla_working_days" not in policy
+        assert 0 < policy["promised_working_days"] <= policy["statutory_working_days"]
+        route = policy["route"]
+        assert policy["version"] >= 1 and route
+        assert [stage["position"] for stage in route] == list(range(len(route)))
+        assert sum(stage["working_days"] for stage in route) <= policy["promised_working_days"]
+        for stage in route:
+            assert stage["working_days"] > 0 and stage["departments"]
+            single = len(stage["departments"]) == 1
+            assert stage["sign"] in (("one",) if single else ("all", "any"))
         for field in policy["form_fields"]:
             assert field["type"] in FIELD_TYPES
             assert field["label_zh"] and field["label_en"] and isinstance(field["required"], bool)
@@ -23,7 +32,15 @@ def test_the_eight_policies_with_their_forms(client):
 
 
 def test_one_policy_and_an_unknown_one(client):
-    assert client.get("/api/v1/policies/housing").json["lead_department"] == "housing"
+    housing = client.get("/api/v1/policies/housing").json
+    assert housing["lead_department"] == "housing"
+    assert housing["route"] == [
+        {"position": 0, "code": "housing_review", "departments": ["housing"], "sign": "one",
+         "working_days": 5},
+        {"position": 1, "code": "joint_review", "departments": ["talent_office", "finance"],
+         "sign": "all", "working_days": 3},
+    ]  # fmt: skip
+    assert (housing["promised_working_days"], housing["statutory_working_days"]) == (10, 20)
     response = client.get("/api/v1/policies/nothing")
     assert response.status_code == 404 and response.json["code"] == 404
 

@@ -49,7 +49,7 @@ def test_create_user_refuses_bad_input_clearly(app, client):
 
 def test_seeding_twice_changes_nothing(app, client):
     counts = seed_reference_data(SEED_DIR)
-    assert counts == {"departments": 8, "windows": 23, "policies": 8}
+    assert counts == {"departments": 8, "windows": 23, "policies": 8, "calendar_years": 7}
     session = Session()
     assert session.scalar(select(func.count()).select_from(Policy)) == 8
     assert session.scalar(select(func.count()).select_from(Window)) == 23
@@ -61,5 +61,5 @@ def test_demo_accounts_only_where_the_config_allows(app, client):
     assert result.exit_code == 0 and "demo" not in result.output
     assert Session().scalar(select(func.count()).select_from(User)) == 0
     password, created = seed_demo_accounts(SEED_DIR)
-    assert len(created) == 34 and password
+    assert len(created) == 41 and password  # 23 clerks, 8 reviewers, 7 heads, 3 others
     assert seed_demo_accounts(SEED_DIR)[1] == []

@@ -7,12 +7,11 @@ from sqlalchemy import func, select
 from config.queues import QueueNames, TaskNames
 from tests.factories import register, run_precheck, submit
 from tests.reliability.helpers import queue_length
-from workflow import outbox
+from workflow import outbox, transitions
 from workflow.db import Session
 from workflow.models import Application, OutboxMessage
 from workflow.models._types import utcnow
 from workflow.publisher import publisher
-from workflow.services import submission
 
 
 def _rows() -> list[OutboxMessage]:
@@ -37,7 +36,7 @@ def test_a_rolled_back_request_leaves_no_outbox_row_and_no_message(client, app, 
         real_publish_after_commit(session, task, outbox_id)
         raise RuntimeError("fault injected after the outbox row was added")
 
-    monkeypatch.setattr(submission.outbox, "publish_after_commit", register_then_fail)
+    monkeypatch.setattr(transitions.outbox, "publish_after_commit", register_then_fail)
     response = submit(client, token)
     assert response.status_code == 500 and response.json["code"] == 500
     assert "fault injected" not in response.get_data(as_text=True)

@@ -1,6 +1,9 @@
 """The real worker process: it routes what the API submits, and survives being killed."""
 
+from functools import partial
+
 import pytest
+from sqlalchemy import update
 
 from tests.factories import add_applicants, register, submit, valid_form
 from tests.processes import wait_for
@@ -10,10 +13,12 @@ from tests.reliability.helpers import (
     relay_until_done,
     statuses,
 )
+from workflow import outbox
 from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
-from workflow.publisher import publisher
+from workflow.models import Application
+from workflow.publisher import publisher, publisher_for
 from workflow.services.submission import submit_application
 
 
@@ -47,6 +52,45 @@ def test_worker_killed_mid_batch_routes_every_case_exactly_once(client, app, wor
     worker.start()
     relay_until_done(app, timeout=120)
     assert_each_case_prechecked_exactly_once(case_ids)
+
+
+def test_a_case_that_keeps_failing_does_not_hold_up_the_others(client, app, worker):
+    """The poison case goes first and is taken in the same batches as the others."""
+    worker.stop()
+    policy = client.get("/api/v1/policies/household_registration").json
+    applicants = add_applicants(25)
+    submit_one = partial(submit_application, policy_code=policy["code"], form=valid_form(policy))
+    poison = submit_one(Actor(applicants[0], Role.APPLICANT), window_code="W05").case.id
+    Session.remove()
+    session = Session()
+    session.execute(update(Application).where(Application.id == poison).values(form="garbled"))
+    session.commit()
+    Session.remove()
+    others = []
+    for index, applicant in enumerate(applicants[1:]):
+        window = f"W{index % 23 + 1:02d}"
+        others.append(submit_one(Actor(applicant, Role.APPLICANT), window_code=window).case.id)
+        Session.remove()
+    assert publisher.flush()
+    worker.start()
+    settings = app.config["SETTINGS"]
+
+    def settled() -> bool:
+        outbox.relay(  # what beat does every few seconds
+            Session(),
+            publisher_for(app.extensions["celery"]),
+            grace_seconds=settings.OUTBOX_GRACE_SECONDS,
+            max_attempts=settings.OUTBOX_MAX_ATTEMPTS,
+        )
+        Session.remove()
+        now = statuses()
+        return now[poison] == "needs_attention" and all(now[i] == "at_window" for i in others)
+
+    wait_for(settled, 60, interval=0.3, message="the others routed and the poison case parked")
+    parked = Session().get(Application, poison)
+    assert (parked.automatic_failures, parked.last_failure) == (
+        settings.AUTOMATIC_STEP_ATTEMPTS, "AttributeError",
+    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,8 @@
-"""The lifecycle table, exhaustively and with random action sequences."""
+"""The lifecycle table against DESIGN.md section 5, exhaustively and with random action sequences.
+
+EXPECTED is written out by hand from DESIGN.md and the workflow issue, not read back from the
+table: a row added, dropped or given to another role shows up here as a difference.
+"""
 
 import pytest
 from hypothesis import given
@@ -6,7 +10,6 @@ from hypothesis import strategies as st
 
 from workflow.errors import Forbidden, InvalidTransition
 from workflow.lifecycle import (
-    ACTION_ROLES,
     OPEN,
     REQUESTABLE,
     TERMINAL,
@@ -17,31 +20,94 @@ from workflow.lifecycle import (
     next_status,
 )
 
+S, A = Status, Action
+APPLICANT, CLERK, REVIEWER = Role.APPLICANT, Role.WINDOW_CLERK, Role.REVIEWER
+OFFICE, FINANCE, ADMIN, SYSTEM = Role.TALENT_OFFICE, Role.FINANCE, Role.ADMIN, Role.SYSTEM
+DEPARTMENTS = {REVIEWER, OFFICE}
+REVIEWING = (S.IN_REVIEW, S.SPECIAL_PROCEDURE, S.SUSPENDED)
+STILL_OPEN = (
+    S.SUBMITTED, S.AT_WINDOW, S.CORRECTION_REQUESTED, S.ACCEPTED, S.ACCEPTED_PROVISIONAL,
+    S.IN_REVIEW, S.SPECIAL_PROCEDURE, S.SUSPENDED, S.NEEDS_ATTENTION,
+)  # fmt: skip
 
-@pytest.mark.parametrize("status", list(Status))
+EXPECTED: dict[tuple[Status | None, Action], tuple[Status, set[Role]]] = {
+    (None, A.SUBMIT): (S.SUBMITTED, {APPLICANT}),
+    # the automatic pre-check, and a case it keeps failing on
+    (S.SUBMITTED, A.ROUTE): (S.AT_WINDOW, {SYSTEM}),
+    (S.SUBMITTED, A.REQUEST_CORRECTION): (S.CORRECTION_REQUESTED, {SYSTEM}),
+    (S.SUBMITTED, A.PARK): (S.NEEDS_ATTENTION, {SYSTEM}),
+    (S.NEEDS_ATTENTION, A.RETRY): (S.SUBMITTED, {ADMIN}),
+    # the window
+    (S.AT_WINDOW, A.ACCEPT): (S.ACCEPTED, {CLERK}),
+    (S.AT_WINDOW, A.ACCEPT_PROVISIONAL): (S.ACCEPTED_PROVISIONAL, {CLERK}),
+    (S.AT_WINDOW, A.REQUEST_CORRECTION): (S.CORRECTION_REQUESTED, {CLERK}),
+    (S.AT_WINDOW, A.NOT_ACCEPT): (S.NOT_ACCEPTED, {CLERK}),
+    (S.AT_WINDOW, A.CLAIM): (S.AT_WINDOW, {CLERK}),
+    (S.AT_WINDOW, A.UNCLAIM): (S.AT_WINDOW, {CLERK, OFFICE}),
+    (S.AT_WINDOW, A.ASSIGN): (S.AT_WINDOW, {OFFICE}),
+    (S.CORRECTION_REQUESTED, A.RESUBMIT): (S.SUBMITTED, {APPLICANT}),
+    (S.CORRECTION_REQUESTED, A.EXPIRE): (S.EXPIRED, {SYSTEM}),
+    (S.ACCEPTED, A.OPEN_REVIEW): (S.IN_REVIEW, {SYSTEM}),
+    (S.ACCEPTED_PROVISIONAL, A.OPEN_REVIEW): (S.IN_REVIEW, {SYSTEM}),
+    # departments
+    (S.IN_REVIEW, A.CLAIM): (S.IN_REVIEW, DEPARTMENTS),
+    (S.IN_REVIEW, A.UNCLAIM): (S.IN_REVIEW, DEPARTMENTS),
+    (S.IN_REVIEW, A.ASSIGN): (S.IN_REVIEW, {OFFICE}),
+    (S.IN_REVIEW, A.APPROVE_STEP): (S.IN_REVIEW, DEPARTMENTS),
+    (S.IN_REVIEW, A.RETURN): (S.IN_REVIEW, DEPARTMENTS),
+    (S.IN_REVIEW, A.APPROVE): (S.APPROVED, {SYSTEM}),
+    (S.IN_REVIEW, A.REJECT): (S.REJECTED, DEPARTMENTS),
+    (S.IN_REVIEW, A.START_SPECIAL_PROCEDURE): (S.SPECIAL_PROCEDURE, DEPARTMENTS),
+    (S.SPECIAL_PROCEDURE, A.END_SPECIAL_PROCEDURE): (S.IN_REVIEW, DEPARTMENTS),
+    (S.IN_REVIEW, A.SUSPEND): (S.SUSPENDED, DEPARTMENTS),
+    (S.SUSPENDED, A.RESUME): (S.IN_REVIEW, DEPARTMENTS),
+    **{(status, A.EXTEND): (status, {OFFICE}) for status in REVIEWING},
+    **{(status, A.FULFIL_PLEDGE): (status, {CLERK}) for status in REVIEWING},
+    **{(status, A.EXPIRE): (S.EXPIRED, {SYSTEM}) for status in REVIEWING},
+    # the deadline sweep
+    (S.IN_REVIEW, A.WARN): (S.IN_REVIEW, {SYSTEM}),
+    (S.IN_REVIEW, A.ESCALATE): (S.IN_REVIEW, {SYSTEM}),
+    # after the decision
+    (S.APPROVED, A.START_DISBURSEMENT): (S.DISBURSING, {FINANCE}),
+    (S.APPROVED, A.CONCLUDE): (S.CONCLUDED, {CLERK, OFFICE}),
+    (S.DISBURSING, A.CONCLUDE): (S.CONCLUDED, {FINANCE, OFFICE}),
+    (S.CONCLUDED, A.RATE): (S.RATED, {APPLICANT}),
+    **{(status, A.WITHDRAW): (S.WITHDRAWN, {APPLICANT}) for status in STILL_OPEN},
+}
+
+
+def test_the_table_has_exactly_the_rows_of_the_design():
+    assert set(TRANSITIONS) == set(EXPECTED)
+    assert set(OPEN) == set(STILL_OPEN)
+    assert set(TERMINAL) == {S.NOT_ACCEPTED, S.EXPIRED, S.REJECTED, S.WITHDRAWN, S.RATED}
+
+
+@pytest.mark.parametrize("status", [None, *Status])
 @pytest.mark.parametrize("action", list(Action))
 @pytest.mark.parametrize("role", list(Role))
-def test_every_combination_is_either_in_the_table_or_refused(status, action, role):
-    transition = TRANSITIONS.get((status, action))
-    if transition is None:
+def test_every_state_action_and_role(status, action, role):
+    expected = EXPECTED.get((status, action))
+    if expected is None:
         with pytest.raises(InvalidTransition) as raised:
             next_status(status, action, role)
         assert str(status) in raised.value.message and str(action) in raised.value.message
-    elif role not in transition.roles:
+    elif role not in expected[1]:
         with pytest.raises(Forbidden):
             next_status(status, action, role)
     else:
-        assert next_status(status, action, role) == transition.target
+        assert next_status(status, action, role) == expected[0]
 
 
-def test_terminal_statuses_have_no_way_out():
-    assert TERMINAL
-    for (source, _), _transition in TRANSITIONS.items():
-        assert source not in TERMINAL
+def test_system_steps_are_never_requested_by_a_person():
+    system_only = {
+        A.ROUTE, A.PARK, A.OPEN_REVIEW, A.APPROVE, A.EXPIRE, A.WARN, A.ESCALATE, A.SUBMIT,
+    }  # fmt: skip
+    assert not system_only & REQUESTABLE
+    assert REQUESTABLE == set(Action) - system_only
 
 
-def test_every_status_is_reachable_from_submitted():
-    reached, frontier = {Status.SUBMITTED}, [Status.SUBMITTED]
+def test_every_status_is_reachable_and_only_terminal_ones_are_dead_ends():
+    reached, frontier = {S.SUBMITTED}, [S.SUBMITTED]
     while frontier:
         current = frontier.pop()
         for (source, _), transition in TRANSITIONS.items():
@@ -49,23 +115,19 @@ def test_every_status_is_reachable_from_submitted():
                 reached.add(transition.target)
                 frontier.append(transition.target)
     assert reached == set(Status)
+    with_a_way_out = {source for source, _ in TRANSITIONS}
+    assert set(Status) - with_a_way_out == set(TERMINAL)
 
 
-def test_requestable_actions_are_the_ones_people_take():
-    assert Action.ROUTE not in REQUESTABLE and Action.OPEN_REVIEW not in REQUESTABLE
-    assert {Action.ACCEPT, Action.APPROVE, Action.WITHDRAW, Action.RESUBMIT} <= REQUESTABLE
-    assert ACTION_ROLES[Action.APPROVE] == {Role.REVIEWER}
-
-
-@given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sampled_from(list(Role))), max_size=40))
+@given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sampled_from(list(Role))), max_size=60))
 def test_random_action_sequences_never_leave_the_graph(steps):
-    status = Status.SUBMITTED
+    status = S.SUBMITTED
     for action, role in steps:
         try:
             after = next_status(status, action, role)
         except (InvalidTransition, Forbidden):
             continue
-        assert (status, action) in TRANSITIONS
-        assert status in OPEN  # I5: nothing moves out of a terminal status
+        assert status not in TERMINAL  # I5: nothing moves out of a terminal status
+        assert (status, action) in EXPECTED and role in EXPECTED[(status, action)][1]
         status = after
     assert status in set(Status)

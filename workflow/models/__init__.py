@@ -1,21 +1,32 @@
 """The tables. Importing this package registers every model on Base.metadata."""
 
-from workflow.models.application import Application, Step
+from workflow.models.admin_event import AdminEvent
+from workflow.models.alert import Alert
+from workflow.models.application import Application, ClockPause, Step
+from workflow.models.calendar import CalendarDay, CalendarYear
 from workflow.models.event import Event
 from workflow.models.idempotency import IdempotencyKey
 from workflow.models.notification import Notification
 from workflow.models.outbox import OutboxMessage
-from workflow.models.reference import Department, Policy, Window
+from workflow.models.rectification import RectificationTask
+from workflow.models.reference import Department, Policy, PolicyVersion, Window
 from workflow.models.user import User
 
 __all__ = [
+    "AdminEvent",
+    "Alert",
     "Application",
+    "CalendarDay",
+    "CalendarYear",
+    "ClockPause",
     "Department",
     "Event",
     "IdempotencyKey",
     "Notification",
     "OutboxMessage",
     "Policy",
+    "PolicyVersion",
+    "RectificationTask",
     "Step",
     "User",
     "Window",

@@ -18,9 +18,13 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
+        # PostgreSQL answers in the session's time zone (+08:00 when set to Asia/Shanghai), SQLite
+        # with no zone: both come out as UTC, so a value reads the same whatever the connection.
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        return value.astimezone(UTC)
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")

@@ -1,8 +1,8 @@
 """A case (办件) and its steps: one unit of window or department work each."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base
@@ -15,6 +15,10 @@ class Application(Base):
         Index("ix_applications_window_id", "window_code", "id"),
         Index("ix_applications_applicant_policy", "applicant_id", "policy_code"),
         Index("ix_applications_status_id", "status", "id"),
+        # A window's queue by due date, the red list, and the sweep's yellow look-up.
+        Index("ix_applications_window_status_due", "window_code", "status", "due_date", "id"),
+        Index("ix_applications_sla_due", "sla_status", "due_date", "id"),
+        Index("ix_applications_status_sla_yellow", "status", "sla_status", "yellow_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -29,20 +33,51 @@ class Application(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Head of the case's audit chain: lets a verifier notice events dropped from the end.
     last_event_hash: Mapped[str | None] = mapped_column(String(64))
+    # The automatic step's failures since it last succeeded, and the last one's error class: a
+    # case out of attempts is parked (needs_attention) for an admin to retry.
+    automatic_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[str | None] = mapped_column(String(100))
+    # The person working on it now (a window clerk or a reviewer), from claim or assign.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The route version the case started under: a later change of the route does not touch it.
+    policy_version: Mapped[int | None] = mapped_column(Integer)
+    # 容缺受理: the secondary documents the applicant pledged to bring, and by when.
+    pledge_documents: Mapped[list] = mapped_column(JSONDocument, default=list)
+    pledge_due: Mapped[date | None] = mapped_column(Date)
+    # The deadline clock (workflow/clock.py), counted in working days from acceptance (受理):
+    # the day counts include extensions; the dates are recomputed whenever the clock changes.
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    promised_days: Mapped[int | None] = mapped_column(Integer)
+    statutory_days: Mapped[int | None] = mapped_column(Integer)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    statutory_due_date: Mapped[date | None] = mapped_column(Date)
+    yellow_on: Mapped[date | None] = mapped_column(Date)
+    # Counted through a year the calendar does not cover yet (Monday to Friday there).
+    due_date_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # green / yellow / red, as the deadline sweep last marked it (each change notifies once).
+    sla_status: Mapped[str] = mapped_column(String(8), default="green")
+    # The answer to a correction notice is due by this day; unanswered, the case expires.
+    correction_due: Mapped[date | None] = mapped_column(Date)
+    # 不予受理: where to apply instead; 好差评: the applicant's rating (1-5).
+    refer_to: Mapped[str | None] = mapped_column(String(500))
+    rating: Mapped[int | None] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     steps: Mapped[list["Step"]] = relationship(
         back_populates="application", order_by="Step.position"
     )
+    pauses: Mapped[list["ClockPause"]] = relationship(order_by="ClockPause.id")
 
 
 class Step(Base):
-    """A department's review step. At most one decision per (case, position): invariant I2."""
+    """A department's part of a stage of the case's route. The members of a parallel stage share
+    its position; the stage's `sign` says whether all must pass (会签) or any one (或签). One row,
+    so one decision at a time, per (case, stage, department): invariant I2."""
 
     __tablename__ = "steps"
     __table_args__ = (
-        UniqueConstraint("application_id", "position"),
+        UniqueConstraint("application_id", "position", "department_code"),
         Index("ix_steps_department_application", "department_code", "application_id"),
     )
 
@@ -50,9 +85,29 @@ class Step(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     position: Mapped[int] = mapped_column(Integer)
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/open/passed/failed
+    code: Mapped[str] = mapped_column(String(40))  # the route stage's code
+    sign: Mapped[str] = mapped_column(String(8), default="one")  # one / all / any
+    # pending / open / passed / failed / skipped (another member of an any-sign stage passed)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The stage's working days (from the route version), and, once it opens, its own deadline.
+    working_days: Mapped[int] = mapped_column(Integer, default=0)
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(String(2000))
 
     application: Mapped[Application] = relationship(back_populates="steps")
+
+
+class ClockPause(Base):
+    """A stretch during which a case's clock stood still (a special procedure, a suspension)."""
+
+    __tablename__ = "clock_pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # the action that paused it
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)

@@ -33,3 +33,5 @@ class OutboxMessage(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # After a failed attempt: not taken again before this time (the relay republishes it then).
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,10 +1,12 @@
-"""Reference data loaded from seed/: departments, windows and the eight policies."""
+"""Reference data loaded from seed/: departments, windows, the eight policies and their routes."""
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base
-from workflow.models._types import JSONDocument
+from workflow.models._types import JSONDocument, UTCDateTime, utcnow
 
 
 class Department(Base):
@@ -35,9 +37,42 @@ class Policy(Base):
     description_zh: Mapped[str] = mapped_column(String(500), default="")
     description_en: Mapped[str] = mapped_column(String(1000), default="")
     lead_department: Mapped[str] = mapped_column(ForeignKey("departments.code"))
-    review_departments: Mapped[list] = mapped_column(JSONDocument)
-    sla_working_days: Mapped[int] = mapped_column(Integer)
+    # Working days from acceptance: the district's promise and the legal limit.
+    promised_working_days: Mapped[int] = mapped_column(Integer)
+    statutory_working_days: Mapped[int] = mapped_column(Integer)
+    current_version: Mapped[int] = mapped_column(Integer)
     allows_multiple_open: Mapped[bool] = mapped_column(Boolean, default=False)
     form_fields: Mapped[list] = mapped_column(JSONDocument)
     required_documents: Mapped[list] = mapped_column(JSONDocument)
     eligibility_rules: Mapped[list] = mapped_column(JSONDocument)
+
+    current: Mapped["PolicyVersion"] = relationship(
+        primaryjoin="and_(Policy.code == foreign(PolicyVersion.policy_code), "
+        "Policy.current_version == foreign(PolicyVersion.version))",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+    @property
+    def route(self) -> list[dict]:
+        """The current version's stages, numbered from 0 as a case's steps are."""
+        return [{"position": n, **stage} for n, stage in enumerate(self.current.route)]
+
+
+class PolicyVersion(Base):
+    """A policy's route and day counts as they stood from one seeding on; never changed after.
+
+    A case keeps the version it started under, so a new route applies only to new cases.
+    """
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("policy_code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_code: Mapped[str] = mapped_column(ForeignKey("policies.code"))
+    version: Mapped[int] = mapped_column(Integer)
+    # [{code, departments: [...], sign: one | all | any, working_days}, ...] in route order.
+    route: Mapped[list] = mapped_column(JSONDocument)
+    promised_working_days: Mapped[int] = mapped_column(Integer)
+    statutory_working_days: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

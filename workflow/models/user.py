@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.db import Base
@@ -21,4 +21,6 @@ class User(Base):
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
     window_code: Mapped[str | None] = mapped_column(ForeignKey("windows.code"))
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    # The head of the department: a red deadline on its steps is escalated to them.
+    is_department_head: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,9 @@
 """Cases, scoped to what an actor may see (a case the actor may not see does not exist for them)."""
 
-from sqlalchemy import Select, exists, func, select, tuple_
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -20,10 +23,11 @@ def visible_to(actor: Actor) -> Select:
         case Role.WINDOW_CLERK:
             return query.where(Application.window_code == actor.window_code)
         case Role.REVIEWER:
+            # A step that is or was open: a case returned past it stays visible.
             has_step = exists().where(
                 Step.application_id == Application.id,
                 Step.department_code == actor.department_code,
-                Step.status != "pending",
+                or_(Step.status != "pending", Step.opened_on.is_not(None)),
             )
             return query.where(has_step)
         case Role.FINANCE:
@@ -35,7 +39,9 @@ def visible_to(actor: Actor) -> Select:
 
 def get_visible(session: OrmSession, actor: Actor, case_id: int, lock: bool = False) -> Application:
     query = (
-        visible_to(actor).where(Application.id == case_id).options(selectinload(Application.steps))
+        visible_to(actor)
+        .where(Application.id == case_id)
+        .options(selectinload(Application.steps), selectinload(Application.pauses))
     )
     if lock:
         query = query.with_for_update()
@@ -45,25 +51,72 @@ def get_visible(session: OrmSession, actor: Actor, case_id: int, lock: bool = Fa
     return case
 
 
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a queue shows: each field set narrows it."""
+
+    status: str | None = None
+    policy_code: str | None = None
+    window_code: str | None = None
+    department: str | None = None  # cases with an open step of this department
+    assignee_id: int | None = None  # claimed by or assigned to this person
+    due_before: date | None = None  # due on or before
+    sla: str | None = None
+
+
 def list_visible(
     session: OrmSession,
     actor: Actor,
+    filters: CaseFilter,
     *,
-    before_id: int | None,
     limit: int,
-    status: str | None = None,
-    policy_code: str | None = None,
+    after_id: int | None = None,
+    after_due: tuple[date, int] | None = None,
+    by_due_date: bool = False,
 ) -> list[Application]:
-    """Newest first, keyset-paginated on id (fast at any depth)."""
-    query = visible_to(actor)
-    if before_id is not None:
-        query = query.where(Application.id < before_id)
-    if status:
-        query = query.where(Application.status == status)
-    if policy_code:
-        query = query.where(Application.policy_code == policy_code)
-    query = query.options(selectinload(Application.steps))
-    return list(session.scalars(query.order_by(Application.id.desc()).limit(limit)))
+    """Newest first, or soonest due first (cases with a running deadline only), keyset-paginated
+    so any page costs the same at any depth."""
+    query = _filtered(visible_to(actor), filters)
+    if by_due_date:
+        query = query.where(Application.due_date.is_not(None))
+        if after_due is not None:
+            query = query.where(tuple_(Application.due_date, Application.id) > after_due)
+        query = query.order_by(Application.due_date, Application.id)
+    else:
+        if after_id is not None:
+            query = query.where(Application.id < after_id)
+        query = query.order_by(Application.id.desc())
+    query = query.options(selectinload(Application.steps), selectinload(Application.pauses))
+    return list(session.scalars(query.limit(limit)))
+
+
+def _filtered(query: Select, filters: CaseFilter) -> Select:
+    for column, value in (
+        (Application.status, filters.status),
+        (Application.policy_code, filters.policy_code),
+        (Application.window_code, filters.window_code),
+        (Application.sla_status, filters.sla),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if filters.due_before is not None:
+        query = query.where(Application.due_date <= filters.due_before)
+    if filters.department is not None:
+        query = query.where(
+            exists().where(
+                Step.application_id == Application.id,
+                Step.department_code == filters.department,
+                Step.status == "open",
+            )
+        )
+    if filters.assignee_id is not None:
+        on_a_step = exists().where(
+            Step.application_id == Application.id,
+            Step.assignee_id == filters.assignee_id,
+            Step.status == "open",
+        )
+        query = query.where(or_(Application.assignee_id == filters.assignee_id, on_a_step))
+    return query
 
 
 def list_events(session: OrmSession, case_id: int) -> list[Event]:
@@ -102,3 +155,11 @@ def earliest_open_cases(
         ).where(Application.id.in_(earliest))
     )
     return {(row[0], row[1]): (row[2], row[3]) for row in rows}
+
+
+def list_stuck(session: OrmSession, *, before_id: int | None, limit: int) -> list[Application]:
+    """Cases parked for an admin (needs_attention), newest first."""
+    query = select(Application).where(Application.status == Status.NEEDS_ATTENTION)
+    if before_id is not None:
+        query = query.where(Application.id < before_id)
+    return list(session.scalars(query.order_by(Application.id.desc()).limit(limit)))

@@ -68,6 +68,7 @@ def create_staff_user(
     name: str | None = None,
     window_code: str | None = None,
     department_code: str | None = None,
+    department_head: bool = False,
 ) -> User:
     session = Session()
     errors: dict[str, list[str]] = {}
@@ -84,6 +85,8 @@ def create_staff_user(
         errors["department"] = ["A reviewer needs a department."]
     if department_code and reference.get_department(session, department_code) is None:
         errors["department"] = [f"Unknown department {department_code}."]
+    if department_head and not department_code:
+        errors["head"] = ["The head of a department needs that department."]
     if errors:
         raise InvalidInput("Some fields are invalid.", errors=errors)
     user = User(
@@ -93,6 +96,7 @@ def create_staff_user(
         name=name or username,
         window_code=window_code if role == Role.WINDOW_CLERK else None,
         department_code=department_code,
+        is_department_head=department_head,
     )
     return _add_user(user, duplicate_field="username")
 

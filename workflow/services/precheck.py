@@ -6,39 +6,82 @@ per-case cost stays below the broker's own per-message cost.
 """
 
 import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy.exc import OperationalError
 
 from config import LOCAL_TIMEZONE
 from config.queues import TaskNames
 from workflow import outbox
 from workflow.actors import SYSTEM
-from workflow.audit import insert_events
-from workflow.cases import move
 from workflow.db import Session
 from workflow.eligibility import failed_rules
 from workflow.identity import age_on, normalise_id_number
 from workflow.lifecycle import Action
 from workflow.models import Application, User
 from workflow.models._types import utcnow
-from workflow.notices import insert_notifications, notification_values
 from workflow.policies import PolicyTerms, policy_terms
 from workflow.repositories import applications, reference
+from workflow.transitions import apply
 
 log = logging.getLogger(__name__)
+_TASK = TaskNames.PRECHECK_APPLICATIONS
 # At most this many cases in one transaction (the message's own plus the waiting backlog).
 BACKLOG_BATCH = 50
 
 
-def precheck_cases(outbox_ids: list[int]) -> dict:
-    """Returns counts of what happened; safe to run any number of times for the same ids."""
+@dataclass(frozen=True)
+class Retries:
+    """How often a case's pre-check may fail before the case is parked for an admin, and the
+    delay before the first retry (doubled at each further one, up to `max_delay_seconds`)."""
+
+    attempts: int = 5
+    delay_seconds: float = 2.0
+    max_delay_seconds: float = 300.0
+
+    def delay(self, failures: int) -> float:
+        return min(self.delay_seconds * 2 ** (failures - 1), self.max_delay_seconds)
+
+
+def precheck_cases(
+    outbox_ids: list[int], retries: Retries = Retries(), take_backlog: bool = True
+) -> dict:
+    """Returns counts of what happened; safe to run any number of times for the same ids.
+
+    A case whose check raises fails alone: it is retried later by itself, then parked
+    (needs_attention), while the others in the batch go on. Should the batch's own commit fail,
+    each case is tried again in a transaction of its own, so the one at fault is found.
+    """
+    claimed: list[int] = []
+    try:
+        return _precheck_batch(outbox_ids, retries, take_backlog, claimed)
+    except OperationalError:
+        raise  # the database is away: the task retries the whole batch
+    except Exception as error:
+        Session().rollback()
+        if len(claimed) <= 1:
+            _record_failure_alone(claimed or outbox_ids, error, retries)
+            return {"routed": 0, "returned": 0, "failed": 1, "already_done": 0}
+        log.warning("precheck: a batch of %d failed; trying each case alone", len(claimed))
+        totals: Counter = Counter()
+        for outbox_id in claimed:  # each alone: no backlog, which could bring the culprit back
+            totals.update(precheck_cases([outbox_id], retries, take_backlog=False))
+        return dict(totals)
+
+
+def _precheck_batch(
+    outbox_ids: list[int], retries: Retries, take_backlog: bool, claimed: list[int]
+) -> dict:
     session = Session()
-    messages = outbox.claim(session, outbox_ids, TaskNames.PRECHECK_APPLICATIONS)
+    messages = outbox.claim(session, outbox_ids, _TASK)
     if not messages:
-        return {"routed": 0, "returned": 0, "already_done": len(outbox_ids)}
+        return {"routed": 0, "returned": 0, "failed": 0, "already_done": len(outbox_ids)}
     # Under load, take the waiting backlog along: one transaction then serves many cases, and the
     # messages of the cases taken here find their rows done and cost next to nothing.
-    messages += outbox.claim_backlog(
-        session, TaskNames.PRECHECK_APPLICATIONS, BACKLOG_BATCH - len(messages), messages
-    )
+    if take_backlog:
+        messages += outbox.claim_backlog(session, _TASK, BACKLOG_BATCH - len(messages), messages)
+    claimed.extend(message.id for message in messages)  # what to try one by one should it fail
     cases = applications.lock_submitted(
         session, [message.payload["application_id"] for message in messages]
     )
@@ -48,36 +91,73 @@ def precheck_cases(outbox_ids: list[int]) -> dict:
         session, {(case.applicant_id, case.policy_code) for case in cases}
     )
     today = utcnow().astimezone(LOCAL_TIMEZONE).date()
-    routed = returned = 0
-    events, notices = [], []
+    counts = Counter(routed=0, returned=0, failed=0)
+    failed: set[int] = set()
     for case in cases:
-        problems = _problems(
-            case, policies[case.policy_code], applicants[case.applicant_id], earliest, today
-        )
+        try:
+            problems = _problems(
+                case, policies[case.policy_code], applicants[case.applicant_id], earliest, today
+            )
+        except Exception as error:  # this case's own failure: the others go on
+            failed.add(case.id)
+            counts["failed"] += 1
+            _record_failure(session, case, _message_of(messages, case.id), error, retries)
+            continue
         if problems:
             case.correction_items = problems
-            action, data = Action.REQUEST_CORRECTION, {"items": problems}
-            returned += 1
+            apply(session, case, Action.REQUEST_CORRECTION, SYSTEM, data={"items": problems})
+            counts["returned"] += 1
         else:
-            action, data = Action.ROUTE, {"window": case.window_code}
-            routed += 1
-        events.append({**move(case, action, SYSTEM, data=data), "application_id": case.id})
-        notices.append(notification_values(case, action))
-    # The cases' updates go through the unit of work (one executemany); the events and the
-    # notifications, new rows nobody here reads again, in one INSERT each.
-    event_ids = insert_events(session, events)
-    insert_notifications(
-        session,
-        [
-            {**row, "event_id": event_id}
-            for event_id, rows in zip(event_ids, notices, strict=True)
-            for row in rows
-        ],
+            apply(session, case, Action.ROUTE, SYSTEM, data={"window": case.window_code})
+            counts["routed"] += 1
+    outbox.mark_processed(
+        session, [m for m in messages if m.payload["application_id"] not in failed]
     )
-    outbox.mark_processed(session, messages)
     session.commit()
-    log.info("precheck: %d routed, %d returned for correction", routed, returned)
-    return {"routed": routed, "returned": returned, "already_done": len(messages) - len(cases)}
+    log.info(
+        "precheck: %d routed, %d returned for correction, %d failed",
+        counts["routed"], counts["returned"], counts["failed"],
+    )  # fmt: skip
+    return {**counts, "already_done": len(messages) - len(cases)}
+
+
+def _message_of(messages: list[outbox.Claimed], case_id: int) -> outbox.Claimed:
+    return next(m for m in messages if m.payload["application_id"] == case_id)
+
+
+def _record_failure(
+    session, case: Application, message: outbox.Claimed, error: Exception, retries: Retries
+) -> None:
+    """Count the failure on the case; retry it later, or park it once out of attempts. Only the
+    error's class is kept: its text may quote personal data."""
+    name = type(error).__name__
+    case.automatic_failures += 1
+    case.last_failure = name
+    log.warning(
+        "precheck: case %s failed (%s), attempt %d of %d",
+        case.id, name, case.automatic_failures, retries.attempts,
+    )  # fmt: skip
+    if case.automatic_failures < retries.attempts:
+        outbox.retry_later(session, message.id, retries.delay(case.automatic_failures), name)
+        return
+    data = {"step": _TASK, "error": name, "attempts": case.automatic_failures}
+    apply(session, case, Action.PARK, SYSTEM, data=data)
+    outbox.mark_processed(session, [message])
+
+
+def _record_failure_alone(outbox_ids: list[int], error: Exception, retries: Retries) -> None:
+    """The case's own transaction failed: count it in a new one."""
+    session = Session()
+    [message] = outbox.claim(session, outbox_ids[:1], _TASK) or [None]
+    if message is None:
+        session.rollback()
+        return
+    [case] = applications.lock_submitted(session, [message.payload["application_id"]]) or [None]
+    if case is None:
+        outbox.mark_processed(session, [message])
+    else:
+        _record_failure(session, case, message, error, retries)
+    session.commit()
 
 
 def _item(code: str, field: str, message_zh: str, message_en: str) -> dict:

@@ -1,50 +1,90 @@
 """Load the reference data (and, where the config allows, demo accounts) from seed/*.yaml.
 
-Idempotent: rows are upserted by code, existing accounts are left as they are.
+Idempotent: rows are upserted by code, existing accounts are left as they are, and a policy
+gets a new version only when its route or its day counts differ from its latest version.
 """
 
 from pathlib import Path
 
-import yaml
+from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
-from workflow.models import Department, Policy, Window
+from workflow.models import Department, Policy, PolicyVersion, Window
 from workflow.policies import forget_cached_terms
-from workflow.repositories import reference
+from workflow.repositories import policy_versions, reference
+from workflow.seed_validation import load_demo_users, load_reference_seed
 from workflow.services.accounts import create_staff_user
+from workflow.services.calendar import seed_calendar
 
 POLICY_KEYS = (
     "code", "name_zh", "name_en", "description_zh", "description_en", "lead_department",
-    "review_departments", "sla_working_days", "allows_multiple_open", "form_fields",
+    "promised_working_days", "statutory_working_days", "allows_multiple_open", "form_fields",
     "required_documents", "eligibility_rules",
 )  # fmt: skip
 
 
-def _load(seed_dir: Path, name: str):
-    with open(seed_dir / f"{name}.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
 def seed_reference_data(seed_dir: Path) -> dict:
+    seed = load_reference_seed(seed_dir)  # raises SeedError before anything is written
+    departments, windows, policies = seed.departments, seed.windows, seed.policies
     session = Session()
-    departments = _load(seed_dir, "departments")
-    windows = _load(seed_dir, "windows")
-    policies = _load(seed_dir, "policies")
     for row in departments:
         session.merge(Department(**row))
     for row in windows:
         session.merge(Window(**row))
     session.flush()
     for row in policies:
-        session.merge(Policy(**{key: row[key] for key in POLICY_KEYS}))
+        _seed_policy(session, row)
     session.commit()
     forget_cached_terms()
-    return {"departments": len(departments), "windows": len(windows), "policies": len(policies)}
+    return {
+        "departments": len(departments),
+        "windows": len(windows),
+        "policies": len(policies),
+        "calendar_years": seed_calendar(),
+    }
+
+
+def _seed_policy(session: OrmSession, row: dict) -> None:
+    route = [_stored_stage(stage) for stage in row["route"]]
+    terms = (route, row["promised_working_days"], row["statutory_working_days"])
+    latest = policy_versions.get_latest_version(session, row["code"])
+    unchanged = latest is not None and terms == (
+        latest.route,
+        latest.promised_working_days,
+        latest.statutory_working_days,
+    )
+    version = latest.version if unchanged else (latest.version + 1 if latest else 1)
+    fields = {key: row[key] for key in POLICY_KEYS if key in row}
+    policy = session.merge(Policy(**fields, current_version=version))
+    if unchanged:
+        return
+    session.flush()  # the policy row first: the version refers to it
+    session.add(
+        PolicyVersion(
+            policy_code=row["code"],
+            version=version,
+            route=route,
+            promised_working_days=terms[1],
+            statutory_working_days=terms[2],
+        )
+    )
+    # Sessions keep objects after commit; a loaded `current` would still show the old version.
+    session.expire(policy, ["current"])
+
+
+def _stored_stage(stage: dict) -> dict:
+    """A route stage as a version stores it: `sign` spelled out, "one" for a single department."""
+    return {
+        "code": stage["code"],
+        "departments": list(stage["departments"]),
+        "sign": stage.get("sign", "one"),
+        "working_days": stage["working_days"],
+    }
 
 
 def seed_demo_accounts(seed_dir: Path) -> tuple[str, list[str]]:
     """Creates the demo staff that do not exist yet; returns the shared password and usernames."""
-    demo = _load(seed_dir, "demo_users")
+    demo = load_demo_users(seed_dir)
     created = []
     for row in demo["users"]:
         if reference.get_user_by_username(Session(), row["username"]) is None:
@@ -55,6 +95,7 @@ def seed_demo_accounts(seed_dir: Path) -> tuple[str, list[str]]:
                 name=row["name"],
                 window_code=row.get("window"),
                 department_code=row.get("department"),
+                department_head=bool(row.get("head")),
             )
             created.append(row["username"])
     return demo["password"], created

@@ -11,18 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from config import LOCAL_TIMEZONE
-from config.queues import TaskNames
-from workflow import outbox
 from workflow.actors import Actor
-from workflow.audit import event_values
 from workflow.db import Session
 from workflow.errors import Conflict, InvalidInput
 from workflow.forms import clean_form
-from workflow.lifecycle import Action, Status
+from workflow.lifecycle import Action
 from workflow.models import Application, IdempotencyKey
 from workflow.models._types import UTCDateTime, utcnow
 from workflow.policies import policy_terms, window_exists
-from workflow.repositories import new_cases
+from workflow.transitions import apply, write_pending
 
 # Crockford's base32 without I, L, O, U: easy to read aloud at a window and to type back.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -80,20 +77,19 @@ def submit_application(
         policy_code=policy_code,
         window_code=window_code,
         form=cleaned,
-        status=Status.SUBMITTED,
+        policy_version=policy.version,
+        status=None,
         correction_items=[],
-        version=1,
+        version=0,
         submitted_at=now,
         updated_at=now,
         steps=[],  # none until accepted; set so that serialising the case needs no query
     )
-    event = event_values(case, Action.SUBMIT, None, actor)
-    # `case` stays out of the session: its rows are written directly (nothing in this transaction
-    # reads them back), and it is what the caller serialises.
-    task = TaskNames.PRECHECK_APPLICATIONS
-    case.id, outbox_id = new_cases.insert_new_case(session, case, event, task)
-    outbox.publish_after_commit(session, task, outbox_id)
+    # `case` stays out of the ORM session: apply() has its row inserted with the others, and
+    # it is what the caller serialises.
+    apply(session, case, Action.SUBMIT, actor, data={"form": cleaned})
     if idempotency_key is not None:
+        write_pending(session)  # the key points at the case: its id first
         session.add(
             IdempotencyKey(
                 user_id=actor.user_id,

@@ -1,0 +1,35 @@
+"""The applicant (or a clerk on their behalf): resubmit, rate; and an admin's retry."""
+
+from workflow.deadlines import RECTIFICATION_WORKING_DAYS, local_today, working_days_after
+from workflow.forms import clean_form
+from workflow.lifecycle import Role
+from workflow.models import RectificationTask
+from workflow.policies import policy_terms
+from workflow.services.casework.request import Request, require, take
+
+
+def resubmit(session, case, request: Request, role: Role) -> None:
+    form = require(request.form, "form", "Send the corrected form.")
+    policy = policy_terms(session, case.policy_code)
+    case.form = clean_form(policy.form_fields, form)
+    case.correction_items, case.correction_due = [], None
+    case.automatic_failures = 0
+    take(session, case, request, role, data={"form": case.form})
+
+
+def rate(session, case, request: Request, role: Role) -> None:
+    rating = require(request.rating, "rating", "Rate the service from 1 to 5.")
+    case.rating = rating
+    take(session, case, request, role, data={"rating": rating})
+    if rating <= 2:  # a bad rating: the window owes a rectification (整改)
+        due = working_days_after(session, local_today(), RECTIFICATION_WORKING_DAYS)
+        session.add(
+            RectificationTask(
+                application_id=case.id, window_code=case.window_code, rating=rating, due_date=due
+            )
+        )
+
+
+def retry(session, case, request: Request, role: Role) -> None:
+    case.automatic_failures = 0
+    take(session, case, request, role, data={"last_failure": case.last_failure})

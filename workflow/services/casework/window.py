@@ -1,0 +1,102 @@
+"""The window (受理): accept, accept provisionally (容缺受理), ask for a correction (补正),
+or refuse."""
+
+from sqlalchemy.orm import Session as OrmSession
+
+from workflow.actors import SYSTEM
+from workflow.deadlines import local_today
+from workflow.errors import Conflict, InvalidInput
+from workflow.lifecycle import Action, Role
+from workflow.models import Application
+from workflow.policies import policy_terms
+from workflow.review import open_first_stage
+from workflow.services.casework.request import Request, require, take
+from workflow.transitions import apply
+
+
+def accept(session, case, request: Request, role: Role) -> None:
+    take(session, case, request, role)
+    open_review(session, case)
+
+
+def accept_provisional(session, case, request: Request, role: Role) -> None:
+    policy = policy_terms(session, case.policy_code)
+    secondary = {d["code"] for d in policy.required_documents if not d.get("required")}
+    documents = require(
+        request.documents, "documents", "Name the secondary documents still missing."
+    )
+    unknown = [code for code in documents if code not in secondary]
+    if unknown:
+        raise InvalidInput(
+            "Only secondary documents may be missing at a provisional acceptance.",
+            errors={
+                "documents": [f"Not a secondary document of this policy: {', '.join(unknown)}."]
+            },
+        )
+    pledge_due = require(request.date, "date", "Give the date the applicant pledges to bring them.")
+    if pledge_due <= local_today():
+        raise InvalidInput(
+            "The pledge date must be in the future.", errors={"date": ["Must be after today."]}
+        )
+    case.pledge_documents = list(documents)
+    case.pledge_due = pledge_due
+    take(
+        session, case, request, role, data={"documents": documents, "date": pledge_due.isoformat()}
+    )
+    if pledge_due > case.due_date:  # known once the clock has started
+        raise InvalidInput(
+            "The pledge date must be no later than the promised date.",
+            errors={"date": [f"At the latest {case.due_date.isoformat()}."]},
+        )
+    open_review(session, case)
+
+
+def open_review(session: OrmSession, case: Application) -> None:
+    departments = open_first_stage(session, case)
+    apply(session, case, Action.OPEN_REVIEW, SYSTEM, data={"departments": departments})
+    case.assignee_id = None
+
+
+def request_correction(session, case, request: Request, role: Role) -> None:
+    items = [dict(item) for item in request.items or []]
+    policy = policy_terms(session, case.policy_code)
+    documents = {d["code"]: d for d in policy.required_documents}
+    for code in request.documents or []:
+        if code not in documents:
+            raise InvalidInput(
+                "Unknown document.",
+                errors={"documents": [f"Not a document of this policy: {code}."]},
+            )
+        document = documents[code]
+        items.append(
+            {
+                "code": f"document_missing:{code}",
+                "field": f"documents.{code}",
+                "message_zh": f"请补交：{document['name_zh']}",
+                "message_en": f"Please provide: {document['name_en']}",
+            }
+        )
+    require(items, "items", "List every item to correct at once (items or documents).")
+    data = {"items": items}
+    if request.date is not None:
+        if request.date <= local_today():
+            raise InvalidInput(
+                "The answer must be due after today.", errors={"date": ["Must be after today."]}
+            )
+        data["date"] = request.date.isoformat()
+    case.correction_items = items
+    take(session, case, request, role, data=data)
+
+
+def not_accept(session, case, request: Request, role: Role) -> None:
+    require(request.comment, "comment", "Say why the case is not accepted.")
+    case.refer_to = require(request.refer_to, "refer_to", "Say where to apply instead.")
+    take(session, case, request, role, data={"refer_to": case.refer_to})
+
+
+def fulfil_pledge(session, case, request: Request, role: Role) -> None:
+    if case.pledge_due is None:
+        raise Conflict("The case has no outstanding pledge.")
+    documents = case.pledge_documents
+    case.pledge_documents, case.pledge_due = [], None
+    take(session, case, request, role, data={"documents": documents})

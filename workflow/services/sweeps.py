@@ -1,0 +1,160 @@
+"""The deadline sweep, run by beat every minute: expiries, yellow warnings, red escalations, and
+an alert when deadlines run into a year the calendar does not cover.
+
+Each change goes through the one transition function. Due rows are locked with SKIP LOCKED and
+changed in the same transaction, so two beats sweeping at once never take the same row twice: the
+second skips what the first holds, and once the first commits the rows no longer match. (On
+SQLite, one writer at a time does the same.)
+"""
+
+import datetime as dt
+import logging
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
+
+from workflow.actors import SYSTEM
+from workflow.db import Session
+from workflow.deadlines import local_today
+from workflow.lifecycle import UNDER_REVIEW, Action, Status
+from workflow.models import Alert, Application, User
+from workflow.repositories.calendar import load_calendar
+from workflow.transitions import apply
+
+log = logging.getLogger(__name__)
+# Cases changed per kind per sweep: a backlog is worked off over the next minutes.
+SWEEP_BATCH = 500
+
+
+def sweep_deadlines(today: dt.date | None = None) -> dict:
+    """One sweep, one transaction; returns counts of what it changed."""
+    today = today or local_today()
+    session = Session()
+    counts = {
+        "expired_corrections": _expire(
+            session,
+            (Application.status == Status.CORRECTION_REQUESTED)
+            & (Application.correction_due < today),
+            "correction_unanswered",
+        ),
+        "expired_pledges": _expire(
+            session,
+            Application.status.in_([str(s) for s in UNDER_REVIEW])
+            & (Application.pledge_due < today),
+            "pledge_not_kept",
+        ),
+        "red": _escalate(session, today),
+        "yellow": _warn(session, today),
+        "alerts": _alert_uncovered_years(session),
+    }
+    session.commit()
+    if any(counts.values()):
+        log.info("deadline sweep: %s", counts)
+    return counts
+
+
+def _due(session: OrmSession, condition) -> list[Application]:
+    query = (
+        select(Application)
+        .where(condition)
+        .order_by(Application.id)
+        .limit(SWEEP_BATCH)
+        .with_for_update(skip_locked=True)
+        .options(selectinload(Application.steps), selectinload(Application.pauses))
+    )
+    return list(session.scalars(query))
+
+
+def _expire(session: OrmSession, condition, reason: str) -> int:
+    cases = _due(session, condition)
+    for case in cases:
+        apply(session, case, Action.EXPIRE, SYSTEM, data={"reason": reason})
+    return len(cases)
+
+
+def _escalate(session: OrmSession, today: dt.date) -> int:
+    cases = _due(
+        session,
+        (Application.status == Status.IN_REVIEW)
+        & (Application.sla_status != "red")
+        & (Application.due_date < today),
+    )
+    departments = {s.department_code for c in cases for s in c.steps if s.status == "open"}
+    heads = _heads(session, departments)
+    for case in cases:
+        case.sla_status = "red"
+        open_departments = {s.department_code for s in case.steps if s.status == "open"}
+        data = {
+            "due_date": case.due_date.isoformat(),
+            "heads": sorted(h for d in open_departments for h in heads.get(d, ())),
+        }
+        apply(session, case, Action.ESCALATE, SYSTEM, data=data)
+    return len(cases)
+
+
+def _warn(session: OrmSession, today: dt.date) -> int:
+    cases = _due(
+        session,
+        (Application.status == Status.IN_REVIEW)
+        & (Application.sla_status == "green")
+        & (Application.yellow_on <= today),
+    )
+    for case in cases:
+        case.sla_status = "yellow"
+        assignees = sorted(
+            {s.assignee_id for s in case.steps if s.status == "open" and s.assignee_id}
+        )
+        data = {"due_date": case.due_date.isoformat(), "assignees": assignees}
+        apply(session, case, Action.WARN, SYSTEM, data=data)
+    return len(cases)
+
+
+def _heads(session: OrmSession, departments: set[str]) -> dict[str, list[int]]:
+    if not departments:
+        return {}
+    rows = session.execute(
+        select(User.department_code, User.id).where(
+            User.department_code.in_(departments), User.is_department_head.is_(True)
+        )
+    )
+    heads: dict[str, list[int]] = {}
+    for department, user_id in rows:
+        heads.setdefault(department, []).append(user_id)
+    return heads
+
+
+def _alert_uncovered_years(session: OrmSession) -> int:
+    """Once per year: deadlines are being counted through a year the calendar lacks."""
+    first, last = session.execute(
+        select(func.min(Application.accepted_on), func.max(Application.statutory_due_date)).where(
+            Application.due_date_provisional.is_(True)
+        )
+    ).one()
+    if first is None:
+        return 0
+    calendar = load_calendar(session)
+    raised = 0
+    for year in range(first.year, last.year + 1):
+        subject = str(year)
+        known = exists().where(Alert.kind == "calendar_year_missing", Alert.subject == subject)
+        if calendar.is_covered(dt.date(year, 1, 1)) or session.scalar(select(known)):
+            continue
+        try:
+            with session.begin_nested():
+                session.add(
+                    Alert(
+                        kind="calendar_year_missing",
+                        subject=subject,
+                        message=(
+                            f"Deadlines run into {year}, which the working-day calendar does not "
+                            f"cover: they are counted Monday to Friday and marked provisional "
+                            f"until PUT /api/v1/calendar/{year} loads it."
+                        ),
+                    )
+                )
+            raised += 1
+        except IntegrityError:  # another sweep raised it a moment ago
+            continue
+    return raised

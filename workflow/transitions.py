@@ -1,0 +1,146 @@
+"""The one transition function: every change of a case's status goes through apply().
+
+apply() takes a row of the lifecycle table (workflow/lifecycle.py) and does everything the row
+says, in the caller's transaction: the guard, the new status, the hash-chained event, the
+notifications, the outbox row of the task that follows. The new rows are written together when
+the transaction commits (or at write_pending()), so a batch of a hundred cases costs one INSERT
+per table, not a hundred: submission, the pre-check batch, human actions and sweeps all take the
+same path, whatever their size.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session as OrmSession
+
+from workflow import outbox
+from workflow.actors import Actor
+from workflow.audit import event_values
+from workflow.db import Session
+from workflow.deadlines import apply_clock, date_open_steps
+from workflow.lifecycle import UNDER_REVIEW, Action, Role, Transition, transition_for
+from workflow.models import Application, Event, Notification, OutboxMessage
+from workflow.models._types import utcnow
+from workflow.notices import notification_values
+
+_CASES, _EVENTS = Application.__table__, Event.__table__
+_NOTIFICATIONS, _OUTBOX = Notification.__table__, OutboxMessage.__table__
+_NEW_CASE_COLUMNS = [column.key for column in _CASES.columns if column.key != "id"]
+_PENDING = "transitions_pending"
+
+
+@dataclass
+class _Pending:
+    """What this transaction's transitions will write, in the order they were applied."""
+
+    new_cases: list[Application] = field(default_factory=list)
+    # (case, event values without the case id, notification values without the ids)
+    events: list[tuple[Application, dict, list[dict]]] = field(default_factory=list)
+    tasks: list[tuple[Application, str]] = field(default_factory=list)
+
+
+def apply(
+    session: OrmSession,
+    case: Application,
+    action: Action,
+    actor: Actor,
+    *,
+    comment: str | None = None,
+    data: dict | None = None,
+    on_behalf_of: int | None = None,
+    role: Role | None = None,
+) -> Transition:
+    """Take `action` on `case` as `actor` (acting in `role`, the actor's own by default).
+
+    Raises InvalidTransition (409) or Forbidden (403) and changes nothing, or moves the case in
+    memory, applies the row's clock effect, and queues its event, notifications and task for
+    this transaction. A case not yet stored (status None, action SUBMIT) is inserted with them.
+    """
+    row = transition_for(case.status, action, role or actor.role)
+    before = case.status
+    data = data or {}
+    if row.clock is not None:
+        data = {**data, **apply_clock(session, case, row.clock, action, data)}
+    if row.target in UNDER_REVIEW:  # a review stage may just have opened
+        date_open_steps(session, case)
+    case.status = row.target
+    case.version = (case.version or 0) + 1
+    case.updated_at = utcnow()
+    values = event_values(case, action, before, actor, comment, data, on_behalf_of=on_behalf_of)
+    pending = session.info.setdefault(_PENDING, _Pending())
+    if before is None:
+        pending.new_cases.append(case)
+    pending.events.append((case, values, notification_values(case, row.notify, data)))
+    if row.task:
+        pending.tasks.append((case, row.task))
+    return row
+
+
+def write_pending(session: OrmSession) -> None:
+    """Write what this transaction's transitions queued; runs by itself before every commit.
+
+    One statement per table whatever the number of cases; a result is read back only where a
+    later row needs it (a new case's id, the event ids its notifications point to).
+    """
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    if pending.new_cases:
+        rows = [_new_case_row(case) for case in pending.new_cases]
+        for case, case_id in zip(pending.new_cases, _ids(session, _CASES, rows), strict=True):
+            case.id = case_id
+    session.flush()  # the moved cases, and whatever else the services changed (steps)
+    events = [{**values, "application_id": case.id} for case, values, _ in pending.events]
+    if any(notices for _, _, notices in pending.events):
+        notices = [
+            {**notice, "event_id": event_id, "application_id": case.id}
+            for (case, _, case_notices), event_id in zip(
+                pending.events, _ids(session, _EVENTS, events), strict=True
+            )
+            for notice in case_notices
+        ]
+        session.execute(_INSERT[_NOTIFICATIONS], notices)
+    else:
+        session.execute(_INSERT[_EVENTS], events)
+    if pending.tasks:
+        now = utcnow()
+        rows = [
+            {"task": task, "payload": {"application_id": case.id}, "created_at": now, "attempts": 0}
+            for case, task in pending.tasks
+        ]
+        for (_, task), outbox_id in zip(pending.tasks, _ids(session, _OUTBOX, rows), strict=True):
+            outbox.publish_after_commit(session, task, outbox_id)
+
+
+def _new_case_row(case: Application) -> dict:
+    # Unset columns are left out, so their defaults apply.
+    return {key: value for key in _NEW_CASE_COLUMNS if (value := getattr(case, key)) is not None}
+
+
+# Plain INSERTs that read nothing back, not even the new id.
+_INSERT = {table: insert(table).inline() for table in (_EVENTS, _NOTIFICATIONS)}
+# INSERT ... RETURNING id, built once per table: one row at a time, and many in parameter order.
+_RETURNING_ID = {
+    table: (
+        insert(table).returning(table.c.id),
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+    )
+    for table in (_CASES, _EVENTS, _OUTBOX)
+}
+
+
+def _ids(session: OrmSession, table, rows: list[dict]) -> list[int]:
+    one, many = _RETURNING_ID[table]
+    if len(rows) == 1:
+        return [session.execute(one, rows[0]).scalar_one()]
+    return list(session.scalars(many, rows))
+
+
+@event.listens_for(Session.session_factory, "before_commit")
+def _write_before_commit(session: OrmSession) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session.session_factory, "after_rollback")
+def _forget_after_rollback(session: OrmSession) -> None:
+    session.info.pop(_PENDING, None)
