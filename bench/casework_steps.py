@@ -104,7 +104,7 @@ def run_case(staff: Staff, case_id: int, version: int) -> list[float]:
 class StepTimer:
     """Time spent inside the functions a step's cost is read from, each counted once however
     they nest: apply() (the one transition function), write_pending() (the rows apply() queued,
-    written at commit) and get_visible() (the case, its steps and its pauses, locked)."""
+    written at commit) and get_visible() (the case and its steps, locked, in one statement)."""
 
     FUNCTIONS = {
         "apply": transitions.apply,

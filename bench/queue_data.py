@@ -200,7 +200,8 @@ def _fill(connection: psycopg.Connection, cases: int) -> None:
             INSERT INTO applications (
                 reference, applicant_id, policy_code, window_code, form, status,
                 correction_items, version, last_event_hash, automatic_failures, policy_version,
-                pledge_documents, accepted_on, promised_days, statutory_days, due_date,
+                pledge_documents, pauses, accepted_on, promised_days, statutory_days,
+                due_date,
                 statutory_due_date, yellow_on, due_date_provisional, sla_status, submitted_at,
                 updated_at)
             SELECT
@@ -210,6 +211,12 @@ def _fill(connection: psycopg.Connection, cases: int) -> None:
                                    'contract_start', '2024-03-01'),
                 status, '[]'::jsonb, 5, md5(i::text) || md5((-i)::text), 0,
                 current_version, '[]'::jsonb,
+                CASE WHEN status IN ('special_procedure', 'suspended')
+                     THEN jsonb_build_array(jsonb_build_object(
+                         'kind', CASE status WHEN 'suspended' THEN 'suspend'
+                                             ELSE 'start_special_procedure' END,
+                         'started_on', (current_date - 5)::text, 'ended_on', NULL))
+                     ELSE '[]'::jsonb END,
                 due_date - days * 7 / 5, days, statutory_days, due_date,
                 due_date + days * 7 / 5, due_date - 2, false,
                 CASE WHEN due_date IS NULL THEN 'green'
@@ -247,14 +254,5 @@ def _fill(connection: psycopg.Connection, cases: int) -> None:
             ) AS d ON d.rank = (a.id + s.position) % 8
             WHERE a.accepted_on IS NOT NULL
             ORDER BY a.id, s.position
-            """
-        )
-        connection.execute(
-            """
-            INSERT INTO clock_pauses (application_id, kind, started_on, ended_on)
-            SELECT id, CASE status WHEN 'suspended' THEN 'suspend'
-                                   ELSE 'start_special_procedure' END,
-                   current_date - 5, NULL
-            FROM applications WHERE status IN ('special_procedure', 'suspended')
             """
         )

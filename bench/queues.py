@@ -4,7 +4,7 @@ thousand (bench/queue_data.py builds both).
 Each query runs in this process through `applications.list_visible`, the function the API's
 GET /api/v1/applications calls, with the arguments the API passes for the page (limit 20, sorted
 by due date), in a session of its own as a request has: the page's SELECT and the two selectinload
-queries (steps, clock pauses). The two sizes and the two queues take turns, so noise hits all
+queries (its steps). The two sizes and the two queues take turns, so noise hits all
 four alike. One plan of each query at a million is kept (EXPLAIN ANALYZE of the SELECT the
 function sent), to say why when a ratio misses.
 """
@@ -56,7 +56,7 @@ def _first_page(engine: Engine, actor: Actor, filters: CaseFilter) -> tuple[floa
 def _plan(engine: Engine, actor: Actor, filters: CaseFilter) -> str:
     with recorded_statements(engine) as sent:
         _first_page(engine, actor, filters)
-    statement, parameters = sent[0]  # the page's own SELECT; then steps and pauses
+    statement, parameters = sent[0]  # the page's own SELECT; then its steps
     with engine.connect() as connection:
         cursor = connection.connection.cursor()
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)

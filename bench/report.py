@@ -168,7 +168,7 @@ def _print_queues(q: dict) -> None:
     _say(
         "In-process through applications.list_visible, the function GET /api/v1/applications"
         " calls, with the API's arguments, in a fresh session each time: the page's SELECT and"
-        " its selectinload of steps and clock pauses. (HTTP not measured here.) Databases"
+        " its selectinload of steps. (HTTP not measured here.) Databases"
         f" yanhu_bench_queue_1m / _10k ({built}): {sizes['1m']['in_review']:,} /"
         f" {sizes['10k']['in_review']:,} in review, {sizes['1m']['red']:,} /"
         f" {sizes['10k']['red']:,} red, {sizes['1m']['steps']:,} / {sizes['10k']['steps']:,}"
@@ -259,8 +259,8 @@ def _print_steps(t: dict) -> None:
         " a step)"
     )
     _say(
-        f"where ours spends a step's {t['step_ms']:.2f} ms: loading the locked case, its steps and"
-        f" pauses (get_visible) {t['get_visible_ms']:.2f} ms, apply() {t['apply_ms']:.2f} ms,"
+        f"where ours spends a step's {t['step_ms']:.2f} ms: loading the locked case and its steps"
+        f" (get_visible) {t['get_visible_ms']:.2f} ms, apply() {t['apply_ms']:.2f} ms,"
         f" writing what apply() queued at commit (write_pending: the flush of the case and its"
         f" steps, the event, the notifications) {t['write_pending_ms']:.2f} ms, the rest (the"
         " handler, COMMIT, the session)"

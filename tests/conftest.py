@@ -43,7 +43,7 @@ from workflow.db import Session  # noqa: E402
 from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = (
-    "notifications", "events", "steps", "clock_pauses", "rectification_tasks", "outbox",
+    "notifications", "events", "steps", "rectification_tasks", "outbox",
     "idempotency_keys", "applications", "alerts", "admin_events", "users",
 )  # fmt: skip
 

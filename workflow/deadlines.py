@@ -2,7 +2,7 @@
 
 A lifecycle row names its effect (start, pause, resume, extend, stop; see lifecycle.Clock); this
 module does it on the case in the caller's transaction, with the dates from workflow/clock.py:
-the case's own deadlines, each open step's, and the pauses as rows of their own.
+the case's own deadlines, each open step's, and the pauses it records.
 """
 
 import datetime as dt
@@ -16,7 +16,7 @@ from config import LOCAL_TIMEZONE
 from workflow.calendar import WorkingCalendar
 from workflow.clock import Pause, deadlines, paused_days, sla_status
 from workflow.lifecycle import Clock
-from workflow.models import Application, ClockPause
+from workflow.models import Application
 from workflow.models._types import utcnow
 from workflow.policies import version_terms
 from workflow.repositories.calendar import load_calendar
@@ -56,15 +56,16 @@ def apply_clock(session: OrmSession, case: Application, effect: Clock, action: s
         case.statutory_days = terms.statutory_working_days
         case.sla_status = "green"
     elif effect is Clock.PAUSE:
-        case.pauses.append(ClockPause(kind=action, started_on=today))
+        pause = {"kind": str(action), "started_on": today.isoformat(), "ended_on": None}
+        case.pauses = [*case.pauses, pause]  # a new list, so the ORM sees the JSON column change
         return {"paused_on": today.isoformat()}
     elif effect is Clock.EXTEND:
         case.promised_days += data["days"]
         case.statutory_days += data["days"]
     else:  # RESUME, STOP: the running pause ends today
-        for pause in case.pauses:
-            if pause.ended_on is None:
-                pause.ended_on = today
+        case.pauses = [
+            {**pause, "ended_on": pause["ended_on"] or today.isoformat()} for pause in case.pauses
+        ]
         if effect is Clock.STOP:
             return {}
     recompute(case, calendar, today)
@@ -101,7 +102,7 @@ def recompute_provisional(session: OrmSession, calendar: WorkingCalendar) -> int
     cases = session.scalars(
         select(Application)
         .where(Application.due_date_provisional.is_(True), Application.accepted_on.is_not(None))
-        .options(selectinload(Application.steps), selectinload(Application.pauses))
+        .options(selectinload(Application.steps))
     ).all()
     today = local_today()
     for case in cases:
@@ -121,7 +122,13 @@ def date_open_steps(session: OrmSession, case: Application) -> None:
 
 
 def _pauses(case: Application) -> list[Pause]:
-    return [Pause(p.started_on, p.ended_on) for p in case.pauses]
+    return [
+        Pause(
+            dt.date.fromisoformat(p["started_on"]),
+            dt.date.fromisoformat(p["ended_on"]) if p["ended_on"] else None,
+        )
+        for p in case.pauses
+    ]
 
 
 def _step_due(

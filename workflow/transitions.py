@@ -99,9 +99,9 @@ def write_pending(session: OrmSession) -> None:
             )
             for notice in case_notices
         ]
-        session.execute(_INSERT[_NOTIFICATIONS], notices)
+        _insert(session, _NOTIFICATIONS, notices)
     else:
-        session.execute(_INSERT[_EVENTS], events)
+        _insert(session, _EVENTS, events)
     if pending.tasks:
         now = utcnow()
         rows = [
@@ -129,11 +129,17 @@ _RETURNING_ID = {
 }
 
 
+# Core statements on the session's connection: the ORM has nothing to add to them.
+def _insert(session: OrmSession, table, rows: list[dict]) -> None:
+    session.connection().execute(_INSERT[table], rows[0] if len(rows) == 1 else rows)
+
+
 def _ids(session: OrmSession, table, rows: list[dict]) -> list[int]:
     one, many = _RETURNING_ID[table]
+    connection = session.connection()
     if len(rows) == 1:
-        return [session.execute(one, rows[0]).scalar_one()]
-    return list(session.scalars(many, rows))
+        return [connection.execute(one, rows[0]).scalar_one()]
+    return list(connection.execute(many, rows).scalars())
 
 
 @event.listens_for(Session.session_factory, "before_commit")

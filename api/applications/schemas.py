@@ -183,9 +183,10 @@ class StepSchema(Schema):
 
 
 class PauseSchema(Schema):
+    # Stored as the ISO dates they are shown as.
     kind = fields.String(metadata={"description": "The action that paused the clock."})
-    started_on = fields.Date()
-    ended_on = fields.Date(allow_none=True)
+    started_on = fields.String(metadata={"format": "date"})
+    ended_on = fields.String(allow_none=True, metadata={"format": "date"})
 
 
 class ApplicationSchema(Schema):

@@ -25,6 +25,7 @@ _NAMES = {"uq": "%(table_name)s_%(column_0_N_name)s_key"}
 _DEFAULTED = (
     ("applications", "automatic_failures"),
     ("applications", "pledge_documents"),
+    ("applications", "pauses"),
     ("applications", "due_date_provisional"),
     ("applications", "sla_status"),
     ("users", "is_department_head"),
@@ -41,6 +42,7 @@ def upgrade() -> None:
     _add_reference("applications", "assignee_id", "users")
     add(sa.Column("policy_version", sa.Integer(), nullable=True))
     add(sa.Column("pledge_documents", JSON, nullable=False, server_default=sa.text("'[]'")))
+    add(sa.Column("pauses", JSON, nullable=False, server_default=sa.text("'[]'")))
     add(sa.Column("pledge_due", sa.Date(), nullable=True))
     add(sa.Column("refer_to", sa.String(length=500), nullable=True))
     add(sa.Column("rating", sa.Integer(), nullable=True))
@@ -55,30 +57,33 @@ def upgrade() -> None:
         table="users",
     )
     add(sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True), table="outbox")
+    has_deadline = sa.text("due_date IS NOT NULL")
     op.create_index(
         "ix_applications_window_status_due",
         "applications",
         ["window_code", "status", "due_date", "id"],
+        postgresql_where=has_deadline,
+        sqlite_where=has_deadline,
     )
-    op.create_index("ix_applications_sla_due", "applications", ["sla_status", "due_date", "id"])
+    under_review = sa.text("status IN ('in_review', 'special_procedure', 'suspended')")
     op.create_index(
-        "ix_applications_status_sla_yellow", "applications", ["status", "sla_status", "yellow_on"]
+        "ix_applications_live_sla_due",
+        "applications",
+        ["sla_status", "due_date", "id"],
+        postgresql_where=under_review,
+        sqlite_where=under_review,
+    )
+    op.create_index(
+        "ix_applications_status_sla_yellow",
+        "applications",
+        ["status", "sla_status", "yellow_on"],
+        postgresql_where=has_deadline,
+        sqlite_where=has_deadline,
     )
     if op.get_bind().dialect.name == "postgresql":
         for table, column in _DEFAULTED:
             op.alter_column(table, column, server_default=None)
 
-    op.create_table(
-        "clock_pauses",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("application_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("started_on", sa.Date(), nullable=False),
-        sa.Column("ended_on", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(["application_id"], ["applications.id"]),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_clock_pauses_application_id", "clock_pauses", ["application_id"])
     op.create_table(
         "alerts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -139,13 +144,12 @@ def _add_reference(table: str, column: str, target: str) -> None:
 
 def downgrade() -> None:
     for index in (
-        "ix_applications_status_sla_yellow", "ix_applications_sla_due",
+        "ix_applications_status_sla_yellow", "ix_applications_live_sla_due",
         "ix_applications_window_status_due",
     ):  # fmt: skip
         op.drop_index(index, table_name="applications")
     op.drop_table("rectification_tasks")
     op.drop_table("alerts")
-    op.drop_table("clock_pauses")
     with op.batch_alter_table("steps", naming_convention=_NAMES) as batch:
         batch.drop_constraint("fk_steps_assignee", type_="foreignkey")
         for name in ("due_date", "opened_on", "working_days", "assignee_id", "sign", "code"):
@@ -158,7 +162,7 @@ def downgrade() -> None:
     op.drop_column("users", "is_department_head")
     for name in (
         "sla_status", "due_date_provisional", "statutory_days", "promised_days", *_DATES,
-        "rating", "refer_to", "pledge_due", "pledge_documents", "policy_version", "assignee_id",
+        "rating", "refer_to", "pledge_due", "pauses", "pledge_documents", "policy_version", "assignee_id",
         "last_failure", "automatic_failures",
     ):  # fmt: skip
         op.drop_column("applications", name)

@@ -1,5 +1,7 @@
 """Registering, logging in, and what a token does and does not allow."""
 
+import time
+
 import jwt
 import pytest
 
@@ -106,3 +108,12 @@ def test_an_expired_token_is_401(client, app):
     claims = jwt.decode(token, options={"verify_signature": False})
     expired = jwt.encode({**claims, "exp": 1}, app.config["SECRET_KEY"], "HS256")
     assert client.get("/api/v1/applications", headers=auth(expired)).status_code == 401
+
+
+def test_a_token_checked_before_still_expires(client, app):
+    token, _ = register(client, 109)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    soon = jwt.encode({**claims, "exp": int(time.time()) + 2}, app.config["SECRET_KEY"], "HS256")
+    assert client.get("/api/v1/applications", headers=auth(soon)).status_code == 200
+    time.sleep(2.1)
+    assert client.get("/api/v1/applications", headers=auth(soon)).status_code == 401

@@ -276,3 +276,15 @@ def test_bad_list_arguments_are_422(client, query, field):
     applicant, _ = register(client)
     response = client.get("/api/v1/applications", headers=auth(applicant), query_string=query)
     assert response.status_code == 422 and field in response.json["errors"]
+
+
+def test_a_granted_benefit_is_not_granted_twice(client, routed):
+    applicant, case_id, clerk = routed
+    _act(client, clerk, case_id, "accept")
+    reviewer = staff(client, "reviewer", department="transport")
+    assert _act(client, reviewer, case_id, "approve_step").json["status"] == "approved"
+    again = submit(client, applicant, "transport", "W03").json["id"]
+    run_precheck()
+    sent_back = _case(client, applicant, again).json
+    assert sent_back["status"] == "correction_requested"
+    assert [i["code"] for i in sent_back["correction_items"]] == ["open_case_exists"]

@@ -2,7 +2,7 @@
 
 from workflow.models.admin_event import AdminEvent
 from workflow.models.alert import Alert
-from workflow.models.application import Application, ClockPause, Step
+from workflow.models.application import Application, Step
 from workflow.models.calendar import CalendarDay, CalendarYear
 from workflow.models.event import Event
 from workflow.models.idempotency import IdempotencyKey
@@ -18,7 +18,6 @@ __all__ = [
     "Application",
     "CalendarDay",
     "CalendarYear",
-    "ClockPause",
     "Department",
     "Event",
     "IdempotencyKey",

@@ -2,11 +2,18 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base
+from workflow.lifecycle import UNDER_REVIEW
 from workflow.models._types import JSONDocument, UTCDateTime, utcnow
+
+# The statuses in which a case's clock runs or is paused, as SQL: the red and yellow lists look
+# only at these, and their index covers only these rows (a query must spell the predicate the same
+# way for the database to use a partial index, whatever the parameters).
+UNDER_REVIEW_SQL = f"status IN ({', '.join(repr(str(s)) for s in sorted(UNDER_REVIEW))})"
+HAS_DEADLINE_SQL = "due_date IS NOT NULL"
 
 
 class Application(Base):
@@ -15,10 +22,33 @@ class Application(Base):
         Index("ix_applications_window_id", "window_code", "id"),
         Index("ix_applications_applicant_policy", "applicant_id", "policy_code"),
         Index("ix_applications_status_id", "status", "id"),
-        # A window's queue by due date, the red list, and the sweep's yellow look-up.
-        Index("ix_applications_window_status_due", "window_code", "status", "due_date", "id"),
-        Index("ix_applications_sla_due", "sla_status", "due_date", "id"),
-        Index("ix_applications_status_sla_yellow", "status", "sla_status", "yellow_on"),
+        # A window's queue by due date, the red list, and the sweep's yellow look-up: partial
+        # indexes, so a new case (no deadline yet) costs its INSERT nothing for them.
+        Index(
+            "ix_applications_window_status_due",
+            "window_code",
+            "status",
+            "due_date",
+            "id",
+            postgresql_where=text(HAS_DEADLINE_SQL),
+            sqlite_where=text(HAS_DEADLINE_SQL),
+        ),
+        Index(
+            "ix_applications_live_sla_due",
+            "sla_status",
+            "due_date",
+            "id",
+            postgresql_where=text(UNDER_REVIEW_SQL),
+            sqlite_where=text(UNDER_REVIEW_SQL),
+        ),
+        Index(
+            "ix_applications_status_sla_yellow",
+            "status",
+            "sla_status",
+            "yellow_on",
+            postgresql_where=text(HAS_DEADLINE_SQL),
+            sqlite_where=text(HAS_DEADLINE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,6 +82,9 @@ class Application(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     statutory_due_date: Mapped[date | None] = mapped_column(Date)
     yellow_on: Mapped[date | None] = mapped_column(Date)
+    # Each stretch the clock stood still (a special procedure, a suspension), oldest first:
+    # {"kind": the pausing action, "started_on", "ended_on": ISO dates, null while it runs}.
+    pauses: Mapped[list] = mapped_column(JSONDocument, default=list)
     # Counted through a year the calendar does not cover yet (Monday to Friday there).
     due_date_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     # green / yellow / red, as the deadline sweep last marked it (each change notifies once).
@@ -67,7 +100,6 @@ class Application(Base):
     steps: Mapped[list["Step"]] = relationship(
         back_populates="application", order_by="Step.position"
     )
-    pauses: Mapped[list["ClockPause"]] = relationship(order_by="ClockPause.id")
 
 
 class Step(Base):
@@ -99,15 +131,3 @@ class Step(Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
 
     application: Mapped[Application] = relationship(back_populates="steps")
-
-
-class ClockPause(Base):
-    """A stretch during which a case's clock stood still (a special procedure, a suspension)."""
-
-    __tablename__ = "clock_pauses"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # the action that paused it
-    started_on: Mapped[date] = mapped_column(Date)
-    ended_on: Mapped[date | None] = mapped_column(Date)

@@ -3,14 +3,15 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy import Select, exists, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from workflow.actors import Actor
 from workflow.errors import NotFound
-from workflow.lifecycle import OPEN, Role, Status
+from workflow.lifecycle import GRANTED, OPEN, Role, Status
 from workflow.models import Application, Event, Step
+from workflow.models.application import HAS_DEADLINE_SQL, UNDER_REVIEW_SQL
 
 FULL_VIEW = frozenset({Role.TALENT_OFFICE, Role.ADMIN, Role.SYSTEM})
 
@@ -31,21 +32,20 @@ def visible_to(actor: Actor) -> Select:
             )
             return query.where(has_step)
         case Role.FINANCE:
-            return query.where(Application.status == Status.APPROVED)
+            return query.where(Application.status.in_([str(s) for s in GRANTED]))
         case role if role in FULL_VIEW:
             return query
     return query.where(False)
 
 
 def get_visible(session: OrmSession, actor: Actor, case_id: int, lock: bool = False) -> Application:
+    """The case with its steps, in one statement (`lock`: the case row locked until commit)."""
     query = (
-        visible_to(actor)
-        .where(Application.id == case_id)
-        .options(selectinload(Application.steps), selectinload(Application.pauses))
+        visible_to(actor).where(Application.id == case_id).options(joinedload(Application.steps))
     )
     if lock:
-        query = query.with_for_update()
-    case = session.scalars(query).first()
+        query = query.with_for_update(of=Application)
+    case = session.scalars(query).unique().first()
     if case is None:
         raise NotFound(f"There is no application {case_id}.")
     return case
@@ -78,7 +78,7 @@ def list_visible(
     so any page costs the same at any depth."""
     query = _filtered(visible_to(actor), filters)
     if by_due_date:
-        query = query.where(Application.due_date.is_not(None))
+        query = query.where(text(HAS_DEADLINE_SQL))  # as the queue's index says it
         if after_due is not None:
             query = query.where(tuple_(Application.due_date, Application.id) > after_due)
         query = query.order_by(Application.due_date, Application.id)
@@ -86,7 +86,7 @@ def list_visible(
         if after_id is not None:
             query = query.where(Application.id < after_id)
         query = query.order_by(Application.id.desc())
-    query = query.options(selectinload(Application.steps), selectinload(Application.pauses))
+    query = query.options(selectinload(Application.steps))
     return list(session.scalars(query.limit(limit)))
 
 
@@ -99,6 +99,8 @@ def _filtered(query: Select, filters: CaseFilter) -> Select:
     ):
         if value is not None:
             query = query.where(column == value)
+    if filters.sla is not None:  # the live lists: decided cases keep their last colour
+        query = query.where(text(UNDER_REVIEW_SQL))
     if filters.due_before is not None:
         query = query.where(Application.due_date <= filters.due_before)
     if filters.department is not None:
@@ -138,14 +140,15 @@ def lock_submitted(session: OrmSession, case_ids: list[int]) -> list[Application
 def earliest_open_cases(
     session: OrmSession, pairs: set[tuple[int, str]]
 ) -> dict[tuple[int, str], tuple[int, str]]:
-    """For each (applicant, policy): the (id, reference) of its earliest open case, if any."""
+    """For each (applicant, policy): the (id, reference) of its earliest case still open or
+    granted, if any (a benefit is not granted twice)."""
     if not pairs:
         return {}
     earliest = (
         select(func.min(Application.id))
         .where(
             tuple_(Application.applicant_id, Application.policy_code).in_(list(pairs)),
-            Application.status.in_([str(s) for s in OPEN]),
+            Application.status.in_([str(s) for s in OPEN | GRANTED]),
         )
         .group_by(Application.applicant_id, Application.policy_code)
     )

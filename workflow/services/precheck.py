@@ -185,8 +185,9 @@ def _problems(
             _item(
                 "open_case_exists",
                 "policy_code",
-                f"您已有一件同类申报正在办理（{first_reference}）",
-                f"You already have an open application for this policy ({first_reference}).",
+                f"您已有一件同类申报正在办理或已获批准（{first_reference}）",
+                f"You already have an open or granted application for this policy "
+                f"({first_reference}).",
             )
         )
     facts = {"age": age_on(id_number, today) if id_number else None}

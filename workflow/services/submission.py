@@ -80,10 +80,15 @@ def submit_application(
         policy_version=policy.version,
         status=None,
         correction_items=[],
+        pledge_documents=[],
+        automatic_failures=0,
+        due_date_provisional=False,
+        sla_status="green",
         version=0,
         submitted_at=now,
         updated_at=now,
         steps=[],  # none until accepted; set so that serialising the case needs no query
+        pauses=[],
     )
     # `case` stays out of the ORM session: apply() has its row inserted with the others, and
     # it is what the caller serialises.
@@ -150,4 +155,4 @@ def _snapshot(case: Application) -> dict:
 def _from_snapshot(values: dict) -> Application:
     """A detached copy of the case as it was created (it has no steps until accepted)."""
     times = {key: datetime.fromisoformat(values[key]) for key in _TIMES}
-    return Application(**{**values, **times}, steps=[])
+    return Application(**{**values, **times}, steps=[], pauses=[])

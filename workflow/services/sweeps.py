@@ -10,7 +10,7 @@ SQLite, one writer at a time does the same.)
 import datetime as dt
 import logging
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
@@ -20,6 +20,7 @@ from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.lifecycle import UNDER_REVIEW, Action, Status
 from workflow.models import Alert, Application, User
+from workflow.models.application import HAS_DEADLINE_SQL
 from workflow.repositories.calendar import load_calendar
 from workflow.transitions import apply
 
@@ -62,7 +63,7 @@ def _due(session: OrmSession, condition) -> list[Application]:
         .order_by(Application.id)
         .limit(SWEEP_BATCH)
         .with_for_update(skip_locked=True)
-        .options(selectinload(Application.steps), selectinload(Application.pauses))
+        .options(selectinload(Application.steps))
     )
     return list(session.scalars(query))
 
@@ -79,7 +80,8 @@ def _escalate(session: OrmSession, today: dt.date) -> int:
         session,
         (Application.status == Status.IN_REVIEW)
         & (Application.sla_status != "red")
-        & (Application.due_date < today),
+        & (Application.due_date < today)
+        & text(HAS_DEADLINE_SQL),
     )
     departments = {s.department_code for c in cases for s in c.steps if s.status == "open"}
     heads = _heads(session, departments)
@@ -99,7 +101,8 @@ def _warn(session: OrmSession, today: dt.date) -> int:
         session,
         (Application.status == Status.IN_REVIEW)
         & (Application.sla_status == "green")
-        & (Application.yellow_on <= today),
+        & (Application.yellow_on <= today)
+        & text(HAS_DEADLINE_SQL),  # always true here; it lets the database use its index
     )
     for case in cases:
         case.sla_status = "yellow"
