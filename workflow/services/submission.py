@@ -155,4 +155,4 @@ def _snapshot(case: Application) -> dict:
 def _from_snapshot(values: dict) -> Application:
     """A detached copy of the case as it was created (it has no steps until accepted)."""
     times = {key: datetime.fromisoformat(values[key]) for key in _TIMES}
-    return Application(**{**values, **times}, steps=[], pauses=[])
+    return Application(**{**values, **times}, steps=[])
