@@ -288,3 +288,19 @@ def test_a_granted_benefit_is_not_granted_twice(client, routed):
     sent_back = _case(client, applicant, again).json
     assert sent_back["status"] == "correction_requested"
     assert [i["code"] for i in sent_back["correction_items"]] == ["open_case_exists"]
+
+
+def test_a_window_notice_also_lists_every_condition_the_case_fails(client, routed):
+    applicant, case_id, clerk = routed
+    policy = client.get("/api/v1/policies/transport").json
+    rule = next(r for r in policy["eligibility_rules"] if r["field"].startswith("form."))
+    session = Session()
+    case = session.get(Application, case_id)
+    case.form = {**case.form, rule["field"].removeprefix("form."): None}  # as a faulty import
+    session.commit()
+    Session.remove()
+    notice = _act(client, clerk, case_id, "request_correction", documents=["id_photo"])
+    assert notice.status_code == 200, notice.json
+    assert [item["code"] for item in notice.json["correction_items"]] == [
+        rule["code"], "document_missing:id_photo",
+    ]  # fmt: skip

@@ -15,13 +15,12 @@ from config import LOCAL_TIMEZONE
 from config.queues import TaskNames
 from workflow import outbox
 from workflow.actors import SYSTEM
+from workflow.conditions import case_problems
 from workflow.db import Session
-from workflow.eligibility import failed_rules
-from workflow.identity import age_on, normalise_id_number
 from workflow.lifecycle import Action
-from workflow.models import Application, User
+from workflow.models import Application
 from workflow.models._types import utcnow
-from workflow.policies import PolicyTerms, policy_terms
+from workflow.policies import policy_terms
 from workflow.repositories import applications, reference
 from workflow.transitions import apply
 
@@ -95,8 +94,12 @@ def _precheck_batch(
     failed: set[int] = set()
     for case in cases:
         try:
-            problems = _problems(
-                case, policies[case.policy_code], applicants[case.applicant_id], earliest, today
+            problems = case_problems(
+                case,
+                policies[case.policy_code],
+                applicants[case.applicant_id],
+                today,
+                earliest.get((case.applicant_id, case.policy_code), (case.id, "")),
             )
         except Exception as error:  # this case's own failure: the others go on
             failed.add(case.id)
@@ -158,38 +161,3 @@ def _record_failure_alone(outbox_ids: list[int], error: Exception, retries: Retr
     else:
         _record_failure(session, case, message, error, retries)
     session.commit()
-
-
-def _item(code: str, field: str, message_zh: str, message_en: str) -> dict:
-    return {"code": code, "field": field, "message_zh": message_zh, "message_en": message_en}
-
-
-def _problems(
-    case: Application, policy: PolicyTerms, applicant: User, earliest, today
-) -> list[dict]:
-    problems = []
-    id_number = normalise_id_number(applicant.id_number or "")
-    if id_number is None:
-        problems.append(
-            _item(
-                "id_number_invalid",
-                "applicant.id_number",
-                "申请人身份证号码无效（长度、出生日期或校验位不符）",
-                "The applicant's identity number is not valid (length, birth date or check digit).",
-            )
-        )
-    # The earliest open case wins, so two cases checked at once cannot both be sent back.
-    first_id, first_reference = earliest.get((case.applicant_id, case.policy_code), (case.id, ""))
-    if first_id < case.id and not policy.allows_multiple_open:
-        problems.append(
-            _item(
-                "open_case_exists",
-                "policy_code",
-                f"您已有一件同类申报正在办理或已获批准（{first_reference}）",
-                f"You already have an open or granted application for this policy "
-                f"({first_reference}).",
-            )
-        )
-    facts = {"age": age_on(id_number, today) if id_number else None}
-    problems.extend(failed_rules(policy.eligibility_rules, case.form, facts))
-    return problems

@@ -4,11 +4,13 @@ or refuse."""
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.actors import SYSTEM
+from workflow.conditions import case_problems
 from workflow.deadlines import local_today
 from workflow.errors import Conflict, InvalidInput
 from workflow.lifecycle import Action, Role
 from workflow.models import Application
 from workflow.policies import policy_terms
+from workflow.repositories import reference
 from workflow.review import open_first_stage
 from workflow.services.casework.request import Request, require, take
 from workflow.transitions import apply
@@ -58,8 +60,12 @@ def open_review(session: OrmSession, case: Application) -> None:
 
 
 def request_correction(session, case, request: Request, role: Role) -> None:
-    items = [dict(item) for item in request.items or []]
+    """The notice lists everything at once: the conditions the case fails (as the pre-check
+    finds them), the clerk's own items and the policy's documents the clerk names missing."""
     policy = policy_terms(session, case.policy_code)
+    applicant = reference.get_users(session, {case.applicant_id})[case.applicant_id]
+    items = case_problems(case, policy, applicant, local_today())
+    items += [dict(item) for item in request.items or []]
     documents = {d["code"]: d for d in policy.required_documents}
     for code in request.documents or []:
         if code not in documents:

@@ -1,0 +1,54 @@
+"""A case's basic conditions, each failure a correction item, all listed at once (一次性告知):
+the applicant's identity number, one open or granted case per policy, and the policy's rules.
+
+The worker's pre-check and a window's correction notice both list them from here.
+"""
+
+import datetime as dt
+
+from workflow.eligibility import failed_rules
+from workflow.identity import age_on, normalise_id_number
+from workflow.models import Application, User
+from workflow.policies import PolicyTerms
+
+
+def _item(code: str, field: str, message_zh: str, message_en: str) -> dict:
+    return {"code": code, "field": field, "message_zh": message_zh, "message_en": message_en}
+
+
+def case_problems(
+    case: Application,
+    policy: PolicyTerms,
+    applicant: User,
+    today: dt.date,
+    earliest_open: tuple[int, str] | None = None,
+) -> list[dict]:
+    """Every condition `case` fails. `earliest_open`: the (id, reference) of the applicant's
+    earliest open or granted case for the policy, where the check is wanted."""
+    problems = []
+    id_number = normalise_id_number(applicant.id_number or "")
+    if id_number is None:
+        problems.append(
+            _item(
+                "id_number_invalid",
+                "applicant.id_number",
+                "申请人身份证号码无效（长度、出生日期或校验位不符）",
+                "The applicant's identity number is not valid (length, birth date or check digit).",
+            )
+        )
+    # The earliest case wins, so two cases checked at once cannot both be sent back.
+    if earliest_open is not None and not policy.allows_multiple_open:
+        first_id, first_reference = earliest_open
+        if first_id < case.id:
+            problems.append(
+                _item(
+                    "open_case_exists",
+                    "policy_code",
+                    f"您已有一件同类申报正在办理或已获批准（{first_reference}）",
+                    f"You already have an open or granted application for this policy "
+                    f"({first_reference}).",
+                )
+            )
+    facts = {"age": age_on(id_number, today) if id_number else None}
+    problems.extend(failed_rules(policy.eligibility_rules, case.form, facts))
+    return problems
