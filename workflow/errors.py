@@ -43,3 +43,15 @@ class PreconditionFailed(DomainError):
     """The caller's If-Match names a version that is no longer current."""
 
     status_code = 412
+
+
+class PreconditionRequired(DomainError):
+    """An action without If-Match: the caller must say which version of the case it acts on."""
+
+    status_code = 428
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send If-Match with the case's ETag.",
+            errors={"If-Match": ["Required on actions: the ETag of the case you act on."]},
+        )

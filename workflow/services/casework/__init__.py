@@ -8,7 +8,7 @@ follow-up the system takes in the same transaction (opening the next review stag
 
 from workflow.actors import Actor
 from workflow.db import Session
-from workflow.errors import Forbidden, InvalidInput, PreconditionFailed
+from workflow.errors import Forbidden, InvalidInput, PreconditionFailed, PreconditionRequired
 from workflow.lifecycle import ACTION_ROLES, REQUESTABLE, Action, Role, transition_for
 from workflow.models import Application
 from workflow.repositories import applications
@@ -38,18 +38,6 @@ def act_on_application(
     HANDLERS[request.action](session, case, request, role)
     session.commit()
     return case
-
-
-class PreconditionRequired(InvalidInput):
-    """An action without If-Match: the caller must say which version it acts on."""
-
-    status_code = 428
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Send If-Match with the case's ETag.",
-            errors={"If-Match": ["Required on actions: the ETag of the case you act on."]},
-        )
 
 
 def _acting_role(case: Application, request: Request) -> Role:
