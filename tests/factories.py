@@ -102,6 +102,15 @@ def submit(client, token: str, policy_code: str = "transport", window: str = "W0
     )
 
 
+def routed_case(client, policy_code: str = "transport", window: str = "W03") -> tuple[str, int]:
+    """A new applicant's case, pre-checked and at its window: (the applicant's token, case id)."""
+    applicant, _ = register(client)
+    form = valid_form(client.get(f"/api/v1/policies/{policy_code}").json)
+    case_id = submit(client, applicant, policy_code, window, form).json["id"]
+    run_precheck()
+    return applicant, case_id
+
+
 def run_precheck() -> dict:
     """What the worker does, in-process: pre-check every case whose outbox row is waiting."""
     session = Session()

@@ -132,8 +132,3 @@ def first_break(case: Application | Row, events: Sequence[Event | Row]) -> Break
     if case.version >= expected:
         return Break(case.reference, expected, Problem.TRUNCATED)
     return Break(case.reference, expected - 1, Problem.HEAD_ALTERED)
-
-
-def verify_chain(case: Application | Row, events: Sequence[Event | Row]) -> bool:
-    """True when the case's events link from the genesis to its head with no gap and no edit."""
-    return first_break(case, events) is None

@@ -8,7 +8,7 @@ the case's own deadlines, each open step's, and the pauses it records.
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from workflow.clock import Pause, deadlines, paused_days, sla_status
 from workflow.lifecycle import Clock
 from workflow.models import Application
 from workflow.models._types import utcnow
+from workflow.models.application import PROVISIONAL_SQL
 from workflow.policies import version_terms
 from workflow.repositories.calendar import load_calendar
 
@@ -101,7 +102,7 @@ def recompute_provisional(session: OrmSession, calendar: WorkingCalendar) -> int
     """Recount every deadline marked provisional (a calendar year was just loaded)."""
     cases = session.scalars(
         select(Application)
-        .where(Application.due_date_provisional.is_(True), Application.accepted_on.is_not(None))
+        .where(text(PROVISIONAL_SQL), Application.accepted_on.is_not(None))
         .options(selectinload(Application.steps))
     ).all()
     today = local_today()

@@ -317,7 +317,3 @@ def transition_for(status: Status | None, action: Action, role: Role) -> Transit
     if role not in transition.roles:
         raise Forbidden(f"The role {role} may not {action} a case that is {status}.")
     return transition
-
-
-def next_status(status: Status | None, action: Action, role: Role) -> Status:
-    return transition_for(status, action, role).target

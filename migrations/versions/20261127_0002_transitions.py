@@ -80,6 +80,14 @@ def upgrade() -> None:
         postgresql_where=has_deadline,
         sqlite_where=has_deadline,
     )
+    provisional = sa.text("due_date_provisional")
+    op.create_index(
+        "ix_applications_provisional",
+        "applications",
+        ["accepted_on", "statutory_due_date"],
+        postgresql_where=provisional,
+        sqlite_where=provisional,
+    )
     if op.get_bind().dialect.name == "postgresql":
         for table, column in _DEFAULTED:
             op.alter_column(table, column, server_default=None)
@@ -144,7 +152,8 @@ def _add_reference(table: str, column: str, target: str) -> None:
 
 def downgrade() -> None:
     for index in (
-        "ix_applications_status_sla_yellow", "ix_applications_live_sla_due",
+        "ix_applications_provisional", "ix_applications_status_sla_yellow",
+        "ix_applications_live_sla_due",
         "ix_applications_window_status_due",
     ):  # fmt: skip
         op.drop_index(index, table_name="applications")

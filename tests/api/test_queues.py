@@ -7,28 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, update
 
-from tests.factories import (
-    act,
-    auth,
-    register,
-    run_precheck,
-    staff,
-    submit,
-    user_id,
-    valid_form,
-)  # fmt: skip
+from tests.factories import act, auth, routed_case, staff, user_id
 from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.models import Application, PolicyVersion, RectificationTask
 from workflow.policies import forget_cached_terms
-
-
-def routed_case(client, policy_code="transport", window="W03"):
-    applicant, _ = register(client)
-    form = valid_form(client.get(f"/api/v1/policies/{policy_code}").json)
-    case_id = submit(client, applicant, policy_code, window, form).json["id"]
-    run_precheck()
-    return applicant, case_id
 
 
 def listed(client, token, **query) -> list[int]:

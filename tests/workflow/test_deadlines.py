@@ -11,24 +11,22 @@ from tests.factories import (
     act,
     auth,
     register,
+    routed_case,
     run_precheck,
     staff,
     submit,
     user_id,
-    valid_form,
 )  # fmt: skip
 from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.models import Alert, Event, Notification
 from workflow.repositories.calendar import load_calendar
+from workflow.services import sweeps
 from workflow.services.sweeps import sweep_deadlines
 
 
 def accepted(client, policy_code="transport", window="W03"):
-    applicant, _ = register(client)
-    form = valid_form(client.get(f"/api/v1/policies/{policy_code}").json)
-    case_id = submit(client, applicant, policy_code, window, form).json["id"]
-    run_precheck()
+    applicant, case_id = routed_case(client, policy_code, window)
     clerk = staff(client, "window_clerk", window=window)
     response = act(client, clerk, case_id, "accept")
     assert response.status_code == 200, response.json
@@ -162,10 +160,7 @@ def test_an_unanswered_correction_notice_expires_the_case(client):
 
 
 def routed_household_case(client):
-    applicant, _ = register(client)
-    form = valid_form(client.get("/api/v1/policies/household_registration").json)
-    case_id = submit(client, applicant, "household_registration", "W01", form).json["id"]
-    run_precheck()
+    applicant, case_id = routed_case(client, "household_registration", "W01")
     return applicant, case_id, staff(client, "window_clerk", window="W01")
 
 
@@ -267,3 +262,21 @@ def test_a_notification_goes_to_the_claimer_only_once_per_level(client):
     )
     Session.remove()
     assert count == 1
+
+
+def test_a_case_the_sweep_fails_on_does_not_stop_the_others(client, monkeypatch):
+    bad, good = (accepted(client, window=f"W0{n}")[2] for n in (1, 2))
+    real_apply = sweeps.apply
+
+    def apply_unless_bad(session, case, *args, **kwargs):
+        if case.id == bad:
+            raise ValueError("a fault in this case's data")
+        return real_apply(session, case, *args, **kwargs)
+
+    monkeypatch.setattr(sweeps, "apply", apply_unless_bad)
+    late = local_today() + timedelta(days=400)
+    assert sweep(late)["red"] == 1
+    assert (events_of(bad, "escalate"), events_of(good, "escalate")) == (0, 1)
+    monkeypatch.setattr(sweeps, "apply", real_apply)
+    assert sweep(late)["red"] == 1  # found again, once mended
+    assert events_of(bad, "escalate") == 1

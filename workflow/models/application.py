@@ -14,6 +14,7 @@ from workflow.models._types import JSONDocument, UTCDateTime, utcnow
 # way for the database to use a partial index, whatever the parameters).
 UNDER_REVIEW_SQL = f"status IN ({', '.join(repr(str(s)) for s in sorted(UNDER_REVIEW))})"
 HAS_DEADLINE_SQL = "due_date IS NOT NULL"
+PROVISIONAL_SQL = "due_date_provisional"
 
 
 class Application(Base):
@@ -48,6 +49,14 @@ class Application(Base):
             "yellow_on",
             postgresql_where=text(HAS_DEADLINE_SQL),
             sqlite_where=text(HAS_DEADLINE_SQL),
+        ),
+        # The few provisional deadlines: the minute sweep's alert and a loaded year look them up.
+        Index(
+            "ix_applications_provisional",
+            "accepted_on",
+            "statutory_due_date",
+            postgresql_where=text(PROVISIONAL_SQL),
+            sqlite_where=text(PROVISIONAL_SQL),
         ),
     )
 

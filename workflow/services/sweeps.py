@@ -20,7 +20,7 @@ from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.lifecycle import UNDER_REVIEW, Action, Status
 from workflow.models import Alert, Application, User
-from workflow.models.application import HAS_DEADLINE_SQL
+from workflow.models.application import HAS_DEADLINE_SQL, PROVISIONAL_SQL
 from workflow.repositories.calendar import load_calendar
 from workflow.transitions import apply
 
@@ -68,11 +68,27 @@ def _due(session: OrmSession, condition) -> list[Application]:
     return list(session.scalars(query))
 
 
-def _expire(session: OrmSession, condition, reason: str) -> int:
-    cases = _due(session, condition)
+def _each(session: OrmSession, cases: list[Application], change) -> int:
+    """Apply `change` to each case; one that raises is left as it was (and found again by the
+    next sweep) while the others go on. Returns how many changed."""
+    changed = 0
     for case in cases:
-        apply(session, case, Action.EXPIRE, SYSTEM, data={"reason": reason})
-    return len(cases)
+        try:
+            change(case)
+        except Exception as error:
+            session.expire(case)  # forget what it half-changed in memory
+            log.error("deadline sweep: case %s failed (%s)", case.id, type(error).__name__)
+        else:
+            changed += 1
+    return changed
+
+
+def _expire(session: OrmSession, condition, reason: str) -> int:
+    return _each(
+        session,
+        _due(session, condition),
+        lambda case: apply(session, case, Action.EXPIRE, SYSTEM, data={"reason": reason}),
+    )
 
 
 def _escalate(session: OrmSession, today: dt.date) -> int:
@@ -85,15 +101,17 @@ def _escalate(session: OrmSession, today: dt.date) -> int:
     )
     departments = {s.department_code for c in cases for s in c.steps if s.status == "open"}
     heads = _heads(session, departments)
-    for case in cases:
-        case.sla_status = "red"
+
+    def escalate(case: Application) -> None:
         open_departments = {s.department_code for s in case.steps if s.status == "open"}
         data = {
             "due_date": case.due_date.isoformat(),
             "heads": sorted(h for d in open_departments for h in heads.get(d, ())),
         }
         apply(session, case, Action.ESCALATE, SYSTEM, data=data)
-    return len(cases)
+        case.sla_status = "red"
+
+    return _each(session, cases, escalate)
 
 
 def _warn(session: OrmSession, today: dt.date) -> int:
@@ -104,14 +122,16 @@ def _warn(session: OrmSession, today: dt.date) -> int:
         & (Application.yellow_on <= today)
         & text(HAS_DEADLINE_SQL),  # always true here; it lets the database use its index
     )
-    for case in cases:
-        case.sla_status = "yellow"
+
+    def warn(case: Application) -> None:
         assignees = sorted(
             {s.assignee_id for s in case.steps if s.status == "open" and s.assignee_id}
         )
         data = {"due_date": case.due_date.isoformat(), "assignees": assignees}
         apply(session, case, Action.WARN, SYSTEM, data=data)
-    return len(cases)
+        case.sla_status = "yellow"
+
+    return _each(session, cases, warn)
 
 
 def _heads(session: OrmSession, departments: set[str]) -> dict[str, list[int]]:
@@ -132,7 +152,7 @@ def _alert_uncovered_years(session: OrmSession) -> int:
     """Once per year: deadlines are being counted through a year the calendar lacks."""
     first, last = session.execute(
         select(func.min(Application.accepted_on), func.max(Application.statutory_due_date)).where(
-            Application.due_date_provisional.is_(True)
+            text(PROVISIONAL_SQL)
         )
     ).one()
     if first is None:
