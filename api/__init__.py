@@ -18,6 +18,7 @@ from api.health import blp as health_blp
 from api.notifications import views as notification_views
 from api.progress import views as progress_views
 from api.text_guard import register_text_guard
+from api.windows import views as window_views
 from config import Config, get_config
 from config.celery import celery_settings
 from workflow import db
@@ -50,6 +51,7 @@ def create_app(settings: Config | None = None) -> Flask:
         notification_views.blp,
         admin_views.blp,
         progress_views.blp,
+        window_views.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)

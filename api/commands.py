@@ -43,8 +43,11 @@ def register_commands(app: Flask) -> None:
         "--head", "department_head", is_flag=True, help="the department's head (gets escalations)"
     )
     @click.option("--name", default=None)
+    @click.option("--email", default=None, help="where the staff member's email notices go")
     @click.option("--password", default=None, help="read from standard input when omitted")
-    def create_user(username, role, window_code, department_code, department_head, name, password):
+    def create_user(  # noqa: PLR0913 (one parameter per option)
+        username, role, window_code, department_code, department_head, name, email, password
+    ):
         """Create a staff account."""
         if password is None:
             if sys.stdin.isatty():
@@ -53,8 +56,9 @@ def register_commands(app: Flask) -> None:
                 password = sys.stdin.readline().rstrip("\r\n")
         try:
             user = create_staff_user(
-                username, password, role, name, window_code, department_code, department_head
-            )
+                username, password, role, name, window_code, department_code, department_head,
+                email=email,
+            )  # fmt: skip
         except DomainError as error:
             details = "; ".join(
                 f"{field}: {' '.join(msgs)}" for field, msgs in error.errors.items()

@@ -44,6 +44,25 @@ class Config:
     BROKER_TIMEOUT_SECONDS = 1.0
     MAX_CONTENT_LENGTH = 256 * 1024
 
+    # Notifications. With SMTP_URL / SMS_PROVIDER_URL unset, email and SMS are written as files
+    # under OUTBOX_DIR (one a message) for a person to read.
+    SMTP_URL = os.environ.get("SMTP_URL") or None
+    SMS_PROVIDER_URL = os.environ.get("SMS_PROVIDER_URL") or None
+    SMS_CALLBACK_SECRET = os.environ.get("SMS_CALLBACK_SECRET", "embedded-sms-callback-secret")
+    OUTBOX_DIR = VAR / "outbox"
+    DELIVERY_TIMEOUT_SECONDS = 5.0
+    # A message is tried this many times, the first retry after DELIVERY_RETRY_SECONDS and each
+    # next one after twice the last (at most DELIVERY_RETRY_MAX_SECONDS); then its status is final.
+    DELIVERY_ATTEMPTS = 5
+    DELIVERY_RETRY_SECONDS = 10.0
+    DELIVERY_RETRY_MAX_SECONDS = 600.0
+    # An attempt that has not reported back after this long (its worker died mid-send) is tried
+    # again, with the same reference; a message never handed to a worker is sent after it too.
+    DELIVERY_LEASE_SECONDS = 120.0
+    # An SMS the provider accepted without a receipt after this long ends as temporary_failure.
+    SMS_RECEIPT_TIMEOUT_SECONDS = 72 * 3600
+    NOTIFICATION_SWEEP_INTERVAL_SECONDS = 30.0
+
     # flask-smorest / OpenAPI
     API_TITLE = "Yanhu Talent Service"
     API_VERSION = "v1"
@@ -92,6 +111,13 @@ class TestConfig(Config):
     AUTOMATIC_STEP_ATTEMPTS = 3
     AUTOMATIC_STEP_RETRY_SECONDS = 0.2
     PUBLISH_BREAKER_SECONDS = 1.0
+    SMS_CALLBACK_SECRET = "test-sms-callback-secret"
+    OUTBOX_DIR = VAR / "test" / "outbox"
+    DELIVERY_TIMEOUT_SECONDS = 1.0
+    DELIVERY_ATTEMPTS = 3
+    DELIVERY_RETRY_SECONDS = 0.2
+    DELIVERY_RETRY_MAX_SECONDS = 1.0
+    DELIVERY_LEASE_SECONDS = 2.0
 
 
 ENVIRONMENTS = {

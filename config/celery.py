@@ -46,6 +46,11 @@ def celery_settings(config: Config) -> dict:
                 "schedule": config.DEADLINE_SWEEP_INTERVAL_SECONDS,
                 "options": {"expires": config.DEADLINE_SWEEP_INTERVAL_SECONDS},
             },
+            "sweep-notifications": {
+                "task": TaskNames.SWEEP_NOTIFICATIONS,
+                "schedule": config.NOTIFICATION_SWEEP_INTERVAL_SECONDS,
+                "options": {"expires": config.NOTIFICATION_SWEEP_INTERVAL_SECONDS},
+            },
         },
         "beat_schedule_filename": str(VAR / "celerybeat-schedule"),
         "timezone": "UTC",

@@ -39,6 +39,8 @@ cat <<INFO
     heads           head-public-security, head-housing, ... (receive red escalations)
     talent office   talent-office      finance   finance      admin   admin
   Applicants register themselves: POST /api/v1/auth/register
+  Email and SMS notices (no SMTP_URL / SMS_PROVIDER_URL set) are files, one a message:
+    var/outbox/email/*.eml   var/outbox/sms/*.json
   Press Ctrl-C to stop.
 
 INFO

@@ -7,6 +7,7 @@ starts from the seeded reference data only. A real Celery worker subprocess is s
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ os.environ["APP_ENV"] = "test"
 from alembic import command  # noqa: E402
 from alembic.config import Config as AlembicConfig  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from config import SEED_DIR, TestConfig  # noqa: E402
 from tests.processes import CeleryWorker  # noqa: E402
@@ -43,7 +45,7 @@ from workflow.db import Session  # noqa: E402
 from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = (
-    "notifications", "events", "steps", "rectification_tasks", "outbox",
+    "delivery_attempts", "notifications", "events", "steps", "rectification_tasks", "outbox",
     "idempotency_keys", "applications", "alerts", "admin_events", "users",
 )  # fmt: skip
 
@@ -92,9 +94,7 @@ def app(database, settings):
     return flask_app
 
 
-@pytest.fixture
-def clean(app):
-    """Every test starts with reference data only and empty queues."""
+def _empty_tables() -> None:
     session = Session()
     if BACKEND == "postgres":
         session.execute(text(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY CASCADE"))
@@ -102,7 +102,24 @@ def clean(app):
         for table in MUTABLE_TABLES:
             session.execute(text(f"DELETE FROM {table}"))
     session.commit()
-    Session.remove()
+
+
+@pytest.fixture
+def clean(app):
+    """Every test starts with reference data only and empty queues."""
+    for attempt in range(5):
+        try:
+            _empty_tables()
+            break
+        except OperationalError:
+            # A worker of the previous test may still be finishing a task: TRUNCATE then
+            # deadlocks with it, and PostgreSQL picks one to fail. Wait and go again.
+            Session().rollback()
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
+        finally:
+            Session.remove()
     publisher.flush()  # nothing from the previous test may land in this one's queues
     app.extensions["celery"].control.purge()
     yield

@@ -6,8 +6,10 @@ import jwt
 from sqlalchemy import select
 from stdnum.cn import ric
 
+from config.queues import TaskNames
 from workflow.db import Session
 from workflow.models import OutboxMessage, User
+from workflow.notifications.dispatch import dispatch_notices
 from workflow.services.accounts import create_staff_user
 from workflow.services.precheck import precheck_cases
 
@@ -36,12 +38,17 @@ def register(client, seq: int | None = None, **overrides) -> tuple[str, int]:
 
 
 def staff(
-    client, role: str, window: str | None = None, department: str | None = None, head=False
+    client,
+    role: str,
+    window: str | None = None,
+    department: str | None = None,
+    head=False,
+    email: str | None = None,
 ) -> str:
     username = f"{role.replace('_', '-')}-{next(_seq)}"
     create_staff_user(
         username, PASSWORD, role, window_code=window, department_code=department,
-        department_head=head,
+        department_head=head, email=email,
     )  # fmt: skip
     response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.json
@@ -137,3 +144,26 @@ def act(client, token: str, case_id: int, action: str, **body):
 def user_id(token: str) -> int:
     """The user id a token was issued to."""
     return int(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+def run_dispatch() -> dict:
+    """What the worker does, in-process: turn every waiting notice into notification rows."""
+    session = Session()
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.processed_at.is_(None),
+                OutboxMessage.task == TaskNames.DISPATCH_NOTIFICATIONS,
+            )
+        )
+    )
+    Session.remove()
+    result = dispatch_notices(ids) if ids else {}
+    Session.remove()
+    return result
+
+
+def inbox(client, token: str, query: str = "") -> list[dict]:
+    """The caller's notifications once the worker has dispatched every waiting notice."""
+    run_dispatch()
+    return client.get(f"/api/v1/notifications{query}", headers=auth(token)).json["items"]

@@ -50,11 +50,12 @@ def test_every_queue_is_used_and_consumed():
     assert set(TASK_QUEUES.values()) == set(QueueNames.all())
 
 
-def test_beat_runs_the_relay_and_the_deadline_sweep():
+def test_beat_runs_the_relay_and_the_sweeps():
     schedule = celery_settings(TestConfig())["beat_schedule"]
     assert {entry["task"] for entry in schedule.values()} == {
         TaskNames.RELAY_OUTBOX,
         TaskNames.SWEEP_DEADLINES,
+        TaskNames.SWEEP_NOTIFICATIONS,
     }
 
 

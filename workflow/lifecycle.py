@@ -115,7 +115,8 @@ GRANTED = frozenset({Status.APPROVED, Status.DISBURSING, Status.CONCLUDED, Statu
 # A department step is open in these (its clock may be paused).
 UNDER_REVIEW = frozenset({Status.IN_REVIEW, Status.SPECIAL_PROCEDURE, Status.SUSPENDED})
 
-# Who a notice goes to: resolved against the case by workflow/notices.py.
+# Who a notice goes to: resolved by workflow/notifications/dispatch.py against the case, the
+# event and the rule table.
 APPLICANT, WINDOW, DEPARTMENT, ASSIGNEE = "applicant", "window", "department", "assignee"
 HEADS, TALENT_OFFICE = "heads", "talent_office"
 

@@ -33,10 +33,10 @@ LINGER_SECONDS = 0.02
 def publisher_for(celery_app) -> Publish:
     """A Publish function over a Celery app (anything with `send_task`)."""
 
-    def publish(task: str, outbox_ids: list[int]) -> None:
-        celery_app.send_task(
-            task, kwargs={"outbox_ids": outbox_ids}, queue=TASK_QUEUES[task], retry=False
-        )
+    def publish(task: str, ids: list[int]) -> None:
+        # The ids go as the one positional argument: outbox rows for most tasks, notification
+        # rows (their own outbox) for deliveries.
+        celery_app.send_task(task, args=[ids], queue=TASK_QUEUES[task], retry=False)
 
     return publish
 

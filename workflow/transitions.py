@@ -2,7 +2,8 @@
 
 apply() takes a row of the lifecycle table (workflow/lifecycle.py) and does everything the row
 says, in the caller's transaction: the guard, the new status, the hash-chained event, the
-notifications, the outbox row of the task that follows. The new rows are written together when
+notices (one outbox row for the notification dispatcher, workflow/notifications/dispatch.py),
+the outbox row of the task that follows. The new rows are written together when
 the transaction commits (or at write_pending()), so a batch of a hundred cases costs one INSERT
 per table, not a hundred: submission, the pre-check batch, human actions and sweeps all take the
 same path, whatever their size.
@@ -13,18 +14,26 @@ from dataclasses import dataclass, field
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session as OrmSession
 
+from config.queues import TaskNames
 from workflow import outbox
 from workflow.actors import Actor
 from workflow.audit import event_values
 from workflow.db import Session
 from workflow.deadlines import apply_clock, date_open_steps
-from workflow.lifecycle import UNDER_REVIEW, Action, Role, Transition, transition_for
-from workflow.models import Application, Event, Notification, OutboxMessage
+from workflow.lifecycle import (
+    ASSIGNEE,
+    DEPARTMENT,
+    HEADS,
+    UNDER_REVIEW,
+    Action,
+    Role,
+    Transition,
+    transition_for,
+)  # fmt: skip
+from workflow.models import Application, Event, OutboxMessage
 from workflow.models._types import utcnow
-from workflow.notices import notification_values
 
-_CASES, _EVENTS = Application.__table__, Event.__table__
-_NOTIFICATIONS, _OUTBOX = Notification.__table__, OutboxMessage.__table__
+_CASES, _EVENTS, _OUTBOX = Application.__table__, Event.__table__, OutboxMessage.__table__
 _NEW_CASE_COLUMNS = [column.key for column in _CASES.columns if column.key != "id"]
 _PENDING = "transitions_pending"
 
@@ -34,8 +43,8 @@ class _Pending:
     """What this transaction's transitions will write, in the order they were applied."""
 
     new_cases: list[Application] = field(default_factory=list)
-    # (case, event values without the case id, notification values without the ids)
-    events: list[tuple[Application, dict, list[dict]]] = field(default_factory=list)
+    # (case, event values without the case id, the row's notices: (recipient, kind) pairs)
+    events: list[tuple[Application, dict, tuple]] = field(default_factory=list)
     tasks: list[tuple[Application, str]] = field(default_factory=list)
 
 
@@ -70,17 +79,31 @@ def apply(
     pending = session.info.setdefault(_PENDING, _Pending())
     if before is None:
         pending.new_cases.append(case)
-    pending.events.append((case, values, notification_values(case, row.notify, data)))
+    pending.events.append((case, values, _addressed(row.notify, data)))
     if row.task:
         pending.tasks.append((case, row.task))
     return row
+
+
+# Recipients the transition's data names (the others are the case's own: applicant, window).
+_NAMED_BY = {DEPARTMENT: ("departments",), ASSIGNEE: ("assignee", "assignees"), HEADS: ("heads",)}
+
+
+def _addressed(notify: tuple, data: dict) -> tuple:
+    """The row's notices that name someone: a sign-off still waiting for others opens no stage,
+    so its "review assigned" has no department to go to, and nothing is queued for it."""
+    return tuple(
+        (recipient, kind)
+        for recipient, kind in notify
+        if any(data.get(key) for key in _NAMED_BY.get(recipient, ())) or recipient not in _NAMED_BY
+    )
 
 
 def write_pending(session: OrmSession) -> None:
     """Write what this transaction's transitions queued; runs by itself before every commit.
 
     One statement per table whatever the number of cases; a result is read back only where a
-    later row needs it (a new case's id, the event ids its notifications point to).
+    later row needs it (a new case's id, the ids of the events the dispatcher is to notify of).
     """
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
@@ -91,24 +114,26 @@ def write_pending(session: OrmSession) -> None:
             case.id = case_id
     session.flush()  # the moved cases, and whatever else the services changed (steps)
     events = [{**values, "application_id": case.id} for case, values, _ in pending.events]
+    now = utcnow()
+    tasks = [(task, {"application_id": case.id}) for case, task in pending.tasks]
     if any(notices for _, _, notices in pending.events):
-        notices = [
-            {**notice, "event_id": event_id, "application_id": case.id}
-            for (case, _, case_notices), event_id in zip(
+        # One dispatcher message for the whole transaction: which event tells whom what.
+        told = [
+            [event_id, [list(notice) for notice in notices]]
+            for (_, _, notices), event_id in zip(
                 pending.events, _ids(session, _EVENTS, events), strict=True
             )
-            for notice in case_notices
+            if notices
         ]
-        _insert(session, _NOTIFICATIONS, notices)
+        tasks.append((TaskNames.DISPATCH_NOTIFICATIONS, {"events": told}))
     else:
         _insert(session, _EVENTS, events)
-    if pending.tasks:
-        now = utcnow()
+    if tasks:
         rows = [
-            {"task": task, "payload": {"application_id": case.id}, "created_at": now, "attempts": 0}
-            for case, task in pending.tasks
+            {"task": task, "payload": payload, "created_at": now, "attempts": 0}
+            for task, payload in tasks
         ]
-        for (_, task), outbox_id in zip(pending.tasks, _ids(session, _OUTBOX, rows), strict=True):
+        for (task, _), outbox_id in zip(tasks, _ids(session, _OUTBOX, rows), strict=True):
             outbox.publish_after_commit(session, task, outbox_id)
 
 
@@ -118,7 +143,7 @@ def _new_case_row(case: Application) -> dict:
 
 
 # Plain INSERTs that read nothing back, not even the new id.
-_INSERT = {table: insert(table).inline() for table in (_EVENTS, _NOTIFICATIONS)}
+_INSERT = {_EVENTS: insert(_EVENTS).inline()}
 # INSERT ... RETURNING id, built once per table: one row at a time, and many in parameter order.
 _RETURNING_ID = {
     table: (

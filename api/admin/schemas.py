@@ -1,6 +1,7 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api.pagination import page_schema
+from workflow.notifications import LANGUAGES
 
 
 class StuckCaseSchema(Schema):
@@ -42,3 +43,20 @@ class RectificationSchema(Schema):
 
 
 RectificationPageSchema = page_schema(RectificationSchema)
+
+
+class TemplatePreviewArgsSchema(Schema):
+    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+    values = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={"description": "Placeholder values that replace the sample ones."},
+    )
+
+
+class TemplatePreviewSchema(Schema):
+    code = fields.String()
+    language = fields.String(metadata={"description": "The words' language (zh if none in en)."})
+    version = fields.Integer()
+    subject = fields.String()
+    text = fields.String()

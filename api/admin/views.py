@@ -1,9 +1,16 @@
 """What operators and the talent office look after: cases whose automatic step kept failing,
-alerts about the system itself, and the rectifications owed after bad ratings."""
+alerts about the system itself, the rectifications owed after bad ratings, and the words of
+the notices (previewed)."""
 
 from flask.views import MethodView
 
-from api.admin.schemas import AlertPageSchema, RectificationPageSchema, StuckCasePageSchema
+from api.admin.schemas import (
+    AlertPageSchema,
+    RectificationPageSchema,
+    StuckCasePageSchema,
+    TemplatePreviewArgsSchema,
+    TemplatePreviewSchema,
+)
 from api.auth.tokens import current_actor
 from api.blueprint import Blueprint
 from api.pagination import PageArgsSchema, decode_cursor, page
@@ -11,6 +18,7 @@ from workflow.db import Session
 from workflow.errors import Forbidden
 from workflow.lifecycle import Role
 from workflow.repositories import applications, oversight
+from workflow.services.notifications import preview_template
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 
@@ -60,3 +68,15 @@ class Rectifications(MethodView):
             Session(), current_actor(), before_id=decode_cursor(args["cursor"]), limit=args["limit"]
         )
         return page(items, args["limit"])
+
+
+@blp.route("/templates/<string:code>/preview")
+class TemplatePreview(MethodView):
+    @blp.arguments(TemplatePreviewArgsSchema)
+    @blp.response(200, TemplatePreviewSchema)
+    def post(self, args, code):
+        """A notice's newest words rendered with sample values (admin)
+
+        `values` replaces some of the samples; every key must be a placeholder messages carry.
+        """
+        return preview_template(current_actor(), code, args["language"], args["values"])

@@ -3,7 +3,18 @@
 import pytest
 from sqlalchemy import select
 
-from tests.factories import act, auth, register, run_precheck, staff, submit, valid_form
+from config.queues import TaskNames
+from tests.factories import (
+    act,
+    auth,
+    inbox,
+    register,
+    run_dispatch,
+    run_precheck,
+    staff,
+    submit,
+    valid_form,
+)
 from workflow.audit import first_break
 from workflow.db import Session
 from workflow.models import Application, Event, Notification, OutboxMessage, User
@@ -19,7 +30,7 @@ def _case(client, token, case_id):
 
 
 def _notifications(client, token):
-    return client.get("/api/v1/notifications", headers=auth(token)).json["items"]
+    return inbox(client, token)
 
 
 @pytest.fixture
@@ -46,7 +57,11 @@ def test_precheck_routes_to_the_window_and_tells_window_and_applicant(client, ro
 
 def test_precheck_run_twice_changes_nothing_the_second_time(client, routed):
     ids = list(Session().scalars(select(Event.id)))
-    outbox_ids = list(Session().scalars(select(OutboxMessage.id)))
+    outbox_ids = list(
+        Session().scalars(
+            select(OutboxMessage.id).where(OutboxMessage.task == TaskNames.PRECHECK_APPLICATIONS)
+        )
+    )
     Session.remove()
     assert precheck_cases(outbox_ids) == {
         "routed": 0,
@@ -56,6 +71,8 @@ def test_precheck_run_twice_changes_nothing_the_second_time(client, routed):
     }
     Session.remove()
     assert list(Session().scalars(select(Event.id))) == ids
+    run_dispatch()
+    run_dispatch()
     assert len(Session().scalars(select(Notification)).all()) == 2
 
 

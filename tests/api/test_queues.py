@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, update
 
-from tests.factories import act, auth, routed_case, staff, user_id
+from tests.factories import act, auth, inbox, routed_case, staff, user_id
 from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.models import Application, PolicyVersion, RectificationTask
@@ -32,8 +32,7 @@ def test_claim_unclaim_and_assign_at_the_window(client):
     assert listed(client, first, assignee=user_id(first)) == [case_id]
     reassigned = act(client, office, case_id, "assign", assignee_id=user_id(second))
     assert reassigned.status_code == 200 and reassigned.json["assignee_id"] == user_id(second)
-    notices = client.get("/api/v1/notifications", headers=auth(second)).json["items"]
-    assert notices[0]["kind"] == "assigned"
+    assert inbox(client, second)[0]["kind"] == "assigned"
     elsewhere = staff(client, "window_clerk", window="W04")
     wrong = act(client, office, case_id, "assign", assignee_id=user_id(elsewhere))
     assert wrong.status_code == 422 and "assignee_id" in wrong.json["errors"]

@@ -4,6 +4,7 @@ admin (needs_attention), while every other case flows on."""
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from config.queues import TaskNames
 from tests.factories import act, add_applicants, auth, staff, valid_form
 from workflow import transitions
 from workflow.actors import Actor
@@ -37,8 +38,14 @@ def break_form(case_id: int) -> None:
 
 
 def waiting_outbox_ids() -> list[int]:
+    """The pre-check's waiting messages (the notices of what it decided wait for the dispatcher)."""
     ids = list(
-        Session().scalars(select(OutboxMessage.id).where(OutboxMessage.processed_at.is_(None)))
+        Session().scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.processed_at.is_(None),
+                OutboxMessage.task == TaskNames.PRECHECK_APPLICATIONS,
+            )
+        )
     )
     Session.remove()
     return ids

@@ -7,7 +7,8 @@ from tests.processes import wait_for
 from workflow import outbox
 from workflow.db import Session
 from workflow.models import Application, Event, Notification, OutboxMessage
-from workflow.notices import WINDOW
+from workflow.notifications import IN_APP
+from workflow.notifications import WINDOW_BOX as WINDOW
 from workflow.publisher import publisher_for
 
 
@@ -30,7 +31,9 @@ def count_left_submitted() -> int:
 
 
 def assert_each_case_prechecked_exactly_once(case_ids: list[int]) -> None:
-    """One pre-check decision per case and, for a routed case, one window notification (I3)."""
+    """One pre-check decision per case and, for a routed case, one window notification (I3).
+    The notifications follow the decision (the dispatcher runs after it): waited for first."""
+    wait_for(lambda: _window_notes(case_ids) >= len(case_ids), 60, message="window notifications")
     session = Session()
     decisions = dict(
         session.execute(
@@ -42,7 +45,11 @@ def assert_each_case_prechecked_exactly_once(case_ids: list[int]) -> None:
     window_notes = dict(
         session.execute(
             select(Notification.application_id, func.count())
-            .where(Notification.recipient_type == WINDOW, Notification.kind == "case_arrived")
+            .where(
+                Notification.recipient_type == WINDOW,
+                Notification.kind == "case_arrived",
+                Notification.channel == IN_APP,
+            )
             .group_by(Notification.application_id)
         ).all()
     )
@@ -55,6 +62,19 @@ def assert_each_case_prechecked_exactly_once(case_ids: list[int]) -> None:
         case_ids, 1
     )
     assert failed == 0
+
+
+def _window_notes(case_ids: list[int]) -> int:
+    count = Session().scalar(
+        select(func.count()).where(
+            Notification.application_id.in_(case_ids),
+            Notification.recipient_type == WINDOW,
+            Notification.kind == "case_arrived",
+            Notification.channel == IN_APP,
+        )
+    )
+    Session.remove()
+    return count
 
 
 def queue_length(celery_app, queue: str) -> int:

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from tests.factories import (
     act,
     auth,
+    inbox,
     register,
     routed_case,
+    run_dispatch,
     run_precheck,
     staff,
     submit,
@@ -96,8 +98,7 @@ def test_an_extension_moves_the_dates_and_tells_the_applicant(client):
         extended["due_date"]
         == working_days_after(date.fromisoformat(case["due_date"]), 5).isoformat()
     )
-    notices = client.get("/api/v1/notifications", headers=auth(applicant)).json["items"]
-    assert notices[0]["kind"] == "deadline_extended"
+    assert inbox(client, applicant)[0]["kind"] == "deadline_extended"
 
 
 def test_yellow_then_red_each_notify_once(client):
@@ -113,8 +114,7 @@ def test_yellow_then_red_each_notify_once(client):
     yellow_day = due  # on the due date at the latest, 2 working days or fewer are left
     assert sweep(yellow_day)["yellow"] == 1
     assert sweep(yellow_day) == dict.fromkeys(sweep(yellow_day), 0)
-    kinds = lambda token: [n["kind"] for n in client.get(  # noqa: E731
-        "/api/v1/notifications", headers=auth(token)).json["items"]]  # fmt: skip
+    kinds = lambda token: [n["kind"] for n in inbox(client, token)]  # noqa: E731
     assert "deadline_yellow" in kinds(reviewer) and "deadline_yellow" in kinds(window)
     assert act(client, reviewer, case_id, "claim").status_code == 200  # still theirs: no-op claim
 
@@ -254,6 +254,7 @@ def test_a_notification_goes_to_the_claimer_only_once_per_level(client):
     due = date.fromisoformat(case["due_date"])
     sweep(due)
     sweep(due)
+    run_dispatch()
     count = Session().scalar(
         select(func.count()).where(
             Notification.kind == "deadline_yellow",

@@ -52,7 +52,7 @@ def test_each_row_moves_the_case_and_queues_its_event_notices_and_task(session, 
     )  # fmt: skip
     assert (event["actor_id"], event["actor_role"], event["on_behalf_of"]) == (5, role, 3)
     assert event["hash"] == case.last_event_hash
-    assert [n["kind"] for n in notices] == [kind for _, kind in row.notify]
+    assert notices == row.notify  # the dispatcher is told who gets what
     assert pending.tasks == ([(case, row.task)] if row.task else [])
     assert pending.new_cases == ([case] if source is None else [])
     if row.clock in (Clock.START, Clock.RESUME, Clock.EXTEND):

@@ -6,7 +6,12 @@ from workflow.models.application import Application, Step
 from workflow.models.calendar import CalendarDay, CalendarYear
 from workflow.models.event import Event
 from workflow.models.idempotency import IdempotencyKey
-from workflow.models.notification import Notification
+from workflow.models.notification import (
+    DeliveryAttempt,
+    MessageTemplate,
+    Notification,
+    NotificationRule,
+)
 from workflow.models.outbox import OutboxMessage
 from workflow.models.rectification import RectificationTask
 from workflow.models.reference import Department, Policy, PolicyVersion, Window
@@ -18,10 +23,13 @@ __all__ = [
     "Application",
     "CalendarDay",
     "CalendarYear",
+    "DeliveryAttempt",
     "Department",
     "Event",
     "IdempotencyKey",
+    "MessageTemplate",
     "Notification",
+    "NotificationRule",
     "OutboxMessage",
     "Policy",
     "PolicyVersion",

@@ -26,6 +26,9 @@ class Window(Base):
     level: Mapped[str] = mapped_column(String(20))
     township_zh: Mapped[str | None] = mapped_column(String(50))
     township_en: Mapped[str | None] = mapped_column(String(100))
+    # The window's own system, told of its cases by signed POSTs (set by admins).
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
 
 
 class Policy(Base):

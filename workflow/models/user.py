@@ -23,4 +23,7 @@ class User(Base):
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     # The head of the department: a red deadline on its steps is escalated to them.
     is_department_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where email notices go (staff: set by create-user --email; applicants: their profile).
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="zh")  # of the messages they get
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from workflow.errors import Conflict, InvalidInput, Unauthorised
 from workflow.identity import normalise_id_number
 from workflow.lifecycle import STAFF_ROLES, Role
 from workflow.models import User
+from workflow.notifications.channels.email import is_email_address
 from workflow.repositories import reference
 
 _hasher = PasswordHasher()
@@ -69,9 +70,12 @@ def create_staff_user(
     window_code: str | None = None,
     department_code: str | None = None,
     department_head: bool = False,
+    email: str | None = None,
 ) -> User:
     session = Session()
     errors: dict[str, list[str]] = {}
+    if email is not None and (len(email) > 254 or not is_email_address(email)):
+        errors["email"] = ["One plain address, like name@example.gov.cn."]
     if not USERNAME.match(username):
         errors["username"] = ["3-64 characters: lower-case letters, digits, '.', '_' or '-'."]
     if role not in STAFF_ROLES:
@@ -97,6 +101,8 @@ def create_staff_user(
         window_code=window_code if role == Role.WINDOW_CLERK else None,
         department_code=department_code,
         is_department_head=department_head,
+        email=email,
+        language="zh",
     )
     return _add_user(user, duplicate_field="username")
 

@@ -6,10 +6,20 @@ gets a new version only when its route or its day counts differ from its latest 
 
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
-from workflow.models import Department, Policy, PolicyVersion, Window
+from workflow.models import (
+    Department,
+    MessageTemplate,
+    NotificationRule,
+    Policy,
+    PolicyVersion,
+    Window,
+)
+from workflow.notifications import LANGUAGES
+from workflow.notifications.seed import load_notification_seed
 from workflow.policies import forget_cached_terms
 from workflow.repositories import policy_versions, reference
 from workflow.seed_validation import load_demo_users, load_reference_seed
@@ -25,6 +35,7 @@ POLICY_KEYS = (
 
 def seed_reference_data(seed_dir: Path) -> dict:
     seed = load_reference_seed(seed_dir)  # raises SeedError before anything is written
+    notices = load_notification_seed(seed_dir)
     departments, windows, policies = seed.departments, seed.windows, seed.policies
     session = Session()
     for row in departments:
@@ -34,12 +45,15 @@ def seed_reference_data(seed_dir: Path) -> dict:
     session.flush()
     for row in policies:
         _seed_policy(session, row)
+    rules, templates = _seed_notices(session, notices.rules, notices.templates)
     session.commit()
     forget_cached_terms()
     return {
         "departments": len(departments),
         "windows": len(windows),
         "policies": len(policies),
+        "notification_rules_added": rules,
+        "templates_added": templates,
         "calendar_years": seed_calendar(),
     }
 
@@ -70,6 +84,24 @@ def _seed_policy(session: OrmSession, row: dict) -> None:
     )
     # Sessions keep objects after commit; a loaded `current` would still show the old version.
     session.expire(policy, ["current"])
+
+
+def _seed_notices(session: OrmSession, rules: list, templates: list[dict]) -> tuple[int, int]:
+    """Rules and templates that do not exist yet; what admins changed stays as they left it."""
+    known = set(session.execute(select(NotificationRule.kind, NotificationRule.recipient,
+                                       NotificationRule.channel)).all())  # fmt: skip
+    new_rules = [rule for rule in rules if rule not in known]
+    for kind, recipient, channel in new_rules:
+        session.add(NotificationRule(kind=kind, recipient=recipient, channel=channel, active=True))
+    worded = set(session.execute(select(MessageTemplate.code, MessageTemplate.language)).all())
+    added = 0
+    for template in templates:
+        for language in LANGUAGES:
+            if (template["code"], language) not in worded:
+                session.add(MessageTemplate(code=template["code"], language=language, version=1,
+                                            **template[language]))  # fmt: skip
+                added += 1
+    return len(new_rules), added
 
 
 def _stored_stage(stage: dict) -> dict:

@@ -1,0 +1,117 @@
+"""Notifications through the real worker process, to real local sinks: each message reaches its
+sink once, also when the worker is killed in the middle of sending it."""
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.conftest import TEST_VAR
+from tests.factories import act, auth, register, staff, submit
+from tests.processes import CeleryWorker, wait_for
+from tests.sinks import SmsProviderStandIn, SmtpSink, WebhookReceiver
+from workflow.db import Session
+from workflow.models import Notification, Window
+from workflow.notifications import reference_of
+from workflow.notifications.delivery import overdue
+from workflow.publisher import publish_grouped, publisher_for
+
+SECRET = "a-webhook-secret-of-some-length"
+
+
+@pytest.fixture(autouse=True)
+def _no_webhooks_left(app):
+    """Windows are reference data, kept between tests: a webhook set here is taken off again."""
+    yield
+    session = Session()
+    session.execute(update(Window).values(webhook_url=None, webhook_secret=None))
+    session.commit()
+    Session.remove()
+
+
+@pytest.fixture(scope="module")
+def sinks():
+    with SmtpSink() as smtp, SmsProviderStandIn() as sms, WebhookReceiver() as hook:
+        yield smtp, sms, hook
+
+
+@pytest.fixture(scope="module")
+def notifying_worker(app, sinks):
+    smtp, sms, _ = sinks
+    process = CeleryWorker(
+        TEST_VAR / "logs", env={"SMTP_URL": smtp.url, "SMS_PROVIDER_URL": sms.url}
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+def _statuses(channel: str) -> list[str]:
+    rows = Session().scalars(select(Notification.status).where(Notification.channel == channel))
+    statuses = list(rows)
+    Session.remove()
+    return statuses
+
+
+def test_the_worker_routes_a_case_and_tells_the_window_by_email_and_webhook(
+    client, sinks, notifying_worker
+):
+    smtp, _, hook = sinks
+    smtp.messages.clear(), hook.requests.clear()
+    staff(client, "window_clerk", window="W05", email="clerk@w05.example.gov.cn")
+    session = Session()
+    session.execute(
+        update(Window).where(Window.code == "W05").values(webhook_url=hook.url,
+                                                         webhook_secret=SECRET)
+    )  # fmt: skip
+    session.commit()
+    Session.remove()
+    token, _ = register(client)
+    submit(client, token, "transport", "W05")
+    wait_for(
+        lambda: _statuses("email") == ["delivered"] and _statuses("webhook") == ["delivered"],
+        60,
+        message="the email and the webhook to be delivered",
+    )
+    assert len(smtp.messages) == 1 and len(hook.requests) == 1
+
+
+def test_a_worker_killed_while_sending_leaves_one_message_at_the_provider(
+    app, client, sinks, notifying_worker
+):
+    _, sms, _ = sinks
+    sms.requests.clear(), sms.accepted.clear()
+    sms.hang_seconds = 3.0  # the provider is slow: the kill lands while the request is open
+    clerk = staff(client, "window_clerk", window="W06")
+    token, _ = register(client)
+    case_id = submit(client, token, "transport", "W06").json["id"]
+    wait_for(lambda: _case_at_window(client, clerk, case_id), 60, message="the case to route")
+    item = {"code": "x", "message_zh": "请补充材料", "message_en": "Add a document"}
+    assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
+    wait_for(lambda: len(sms.requests) >= 1, 60, message="the SMS to reach the provider")
+    notifying_worker.kill()
+    sms.hang_seconds = 0.0
+    notifying_worker.start()
+    [row_id] = Session().scalars(select(Notification.id).where(Notification.channel == "sms"))
+    Session.remove()
+
+    def swept_and_accepted() -> bool:  # what beat's sweep does, until the resend is accepted
+        handed_over, _ = overdue()
+        publish_grouped(
+            publisher_for(app.extensions["celery"]),
+            [("notifications.deliver", notification_id) for notification_id in handed_over],
+        )
+        return _statuses("sms") == ["sending"] and _sent(row_id)
+
+    wait_for(swept_and_accepted, 60, interval=0.5, message="the SMS to be resent and accepted")
+    assert {request["reference"] for request in sms.requests} == {reference_of(row_id)}
+    assert len(sms.accepted) == 1  # the provider took it once, however often it was sent
+
+
+def _sent(row_id: int) -> bool:
+    sent = Session().scalar(select(Notification.sent_at).where(Notification.id == row_id))
+    Session.remove()
+    return sent is not None
+
+
+def _case_at_window(client, clerk, case_id) -> bool:
+    shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk))
+    return shown.status_code == 200 and shown.json["status"] == "at_window"

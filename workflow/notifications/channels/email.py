@@ -1,0 +1,187 @@
+"""Email over SMTP, and the one builder of the message both the SMTP and the file channel send."""
+
+import functools
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from workflow.notifications.channels.base import Outcome, Outgoing, Result
+
+DOMAIN = "yanhu.gov.cn"
+DEFAULT_SENDER = f"noreply@{DOMAIN}"
+# CRLF as on the wire; "7bit" makes a non-ASCII body quoted-printable or base64, so a server
+# without 8BITMIME still receives the Chinese text intact.
+_POLICY = SMTP_POLICY.clone(cte_type="7bit")
+# One plain addr-spec: no display name, no list, nothing a header could be folded around.
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+")
+_URL_FORM = "SMTP_URL must look like smtp://[user[:password]@]host[:port][?starttls=true]"
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+
+def is_email_address(value: str) -> bool:
+    return bool(_ADDRESS.fullmatch(value))
+
+
+def build_email(message: Outgoing, sender: str = DEFAULT_SENDER) -> EmailMessage:
+    """The RFC 5322 message. The Message-ID comes from the reference, so every attempt carries the
+    same one and a mailbox that already has it can drop the copy."""
+    email = EmailMessage(policy=_POLICY)
+    email["From"] = sender
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(usegmt=True)
+    email["Message-ID"] = f"<{message.reference}@{DOMAIN}>"
+    email.set_content(message.text)
+    return email
+
+
+def prepare_email(message: Outgoing, sender: str = DEFAULT_SENDER) -> EmailMessage | Result:
+    """The message to send, or the permanent failure that explains why there is none."""
+    if not is_email_address(message.to):
+        return Result(Outcome.PERMANENT, "malformed email address")
+    try:
+        return build_email(message, sender)
+    except ValueError:  # a header with a line break, say; its text may be personal, so not shown
+        return Result(Outcome.PERMANENT, "malformed message")
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    implicit_tls: bool = False
+    sender: str = DEFAULT_SENDER
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """smtp:// (or smtps:// for TLS from the first byte). Errors never quote the URL: it may hold
+    a password."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError(_URL_FORM) from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(_URL_FORM)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if unknown := set(query) - {"starttls", "from"}:
+        raise ValueError(f"SMTP_URL: unknown option {sorted(unknown)[0]!r}")
+    starttls = query.get("starttls", ["false"])[-1].lower()
+    sender = query.get("from", [DEFAULT_SENDER])[-1]
+    if starttls not in _TRUE | _FALSE:
+        raise ValueError("SMTP_URL: starttls must be true or false")
+    if not is_email_address(sender):
+        raise ValueError("SMTP_URL: from must be one plain email address")
+    implicit_tls = parts.scheme == "smtps"
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or (465 if implicit_tls else 25),
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        starttls=starttls in _TRUE,
+        implicit_tls=implicit_tls,
+        sender=sender,
+    )
+
+
+@functools.cache
+def _local_hostname() -> str:
+    # smtplib would look this up on every connection.
+    return socket.getfqdn()
+
+
+class SmtpChannel:
+    name = "email"
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.server = parse_smtp_url(url)
+        self.timeout = timeout
+
+    def send(self, message: Outgoing) -> Result:
+        prepared = prepare_email(message, self.server.sender)
+        if isinstance(prepared, Result):
+            return prepared
+        try:
+            self._deliver(prepared, message.to)
+        except smtplib.SMTPException as error:
+            return _smtp_failure(error)
+        except OSError as error:
+            return _network_failure(error)
+        return Result(Outcome.DELIVERED, "smtp 250")
+
+    def _deliver(self, email: EmailMessage, to: str) -> None:
+        server = self.server
+        if server.implicit_tls:
+            smtp = smtplib.SMTP_SSL(
+                server.host,
+                server.port,
+                local_hostname=_local_hostname(),
+                timeout=self.timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            smtp = smtplib.SMTP(
+                server.host, server.port, local_hostname=_local_hostname(), timeout=self.timeout
+            )
+        try:
+            if server.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if server.user:
+                smtp.login(server.user, server.password or "")
+            smtp.send_message(email, from_addr=server.sender, to_addrs=[to])
+        finally:
+            _quit(smtp)
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """A failed QUIT after the server said 250 must not turn a delivery into a failure."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _from_code(code: int) -> Result:
+    outcome = Outcome.PERMANENT if 500 <= code < 600 else Outcome.TEMPORARY
+    return Result(outcome, f"smtp {code}")
+
+
+def _smtp_failure(error: smtplib.SMTPException) -> Result:
+    # Server messages are not kept: they often repeat the address.
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return _from_code(codes[0] if codes else 0)
+    if isinstance(error, smtplib.SMTPConnectError):
+        return Result(Outcome.TEMPORARY, f"smtp connect {error.smtp_code}")
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _from_code(error.smtp_code)
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return Result(Outcome.TEMPORARY, "disconnected")
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return Result(Outcome.PERMANENT, "smtp extension not supported")
+    return Result(Outcome.TEMPORARY, "smtp error")
+
+
+def _network_failure(error: OSError) -> Result:
+    if isinstance(error, ConnectionRefusedError):
+        detail = "connection refused"
+    elif isinstance(error, TimeoutError):
+        detail = "timeout"
+    elif isinstance(error, ConnectionResetError | BrokenPipeError):
+        detail = "connection reset"
+    elif isinstance(error, ssl.SSLError):
+        detail = "tls error"
+    elif isinstance(error, socket.gaierror):
+        detail = "name resolution failed"
+    else:
+        detail = "connection failed"
+    return Result(Outcome.TEMPORARY, detail)
