@@ -1,8 +1,8 @@
 """`make bench`: prepare PostgreSQL + Redis, start the real servers, run the measurements over
-HTTP and the broker (submission, pipeline, end to end, a whole route), stop the servers, run the
-in-process ones (queue pages at scale, one step against SpiffWorkflow), print them all and write
-var/bench/latest.json. Servers are stopped (and owned databases dropped) whatever happens; the
-queue databases are kept for the next run (bench/queue_data.py)."""
+HTTP and the broker (submission, pipeline, end to end, a whole route, notifications), stop the
+servers, run the in-process ones (queue pages at scale, one step against SpiffWorkflow), print
+them all and write var/bench/latest.json. Servers are stopped (and owned databases dropped)
+whatever happens; the queue databases are kept for the next run (bench/queue_data.py)."""
 
 import signal
 import sys
@@ -28,6 +28,7 @@ from bench.environment import (
 from bench.fixtures import POLICY, Identities, insert_applicants, register_applicant, valid_form
 from bench.latency import measure_latency
 from bench.load import Client, json_request
+from bench.notifications import Sinks, measure_notifications, notification_sinks
 from bench.pipeline import CASES, create_cases, measure_pipeline
 from bench.probes import Probe
 from bench.queue_data import prepare_queue_databases
@@ -74,7 +75,7 @@ def check_idle(env: BenchEnv) -> None:
         )
 
 
-def run_measurements(env: BenchEnv, servers: Servers, phases: Phases) -> dict:
+def run_measurements(env: BenchEnv, servers: Servers, sinks: Sinks, phases: Phases) -> dict:
     app = publisher_app(env.broker_url)
     redis = env.redis()
     probe = Probe(env.libpq_url)
@@ -124,10 +125,22 @@ def run_measurements(env: BenchEnv, servers: Servers, phases: Phases) -> dict:
         route = measure_route(servers.api.port, servers.bare.port, identities, probe)
         servers.check_alive()
         phases.done("route")
+
+        # Last: it gives the windows webhooks and clerks email addresses, which the measurements
+        # above must not deliver to.
+        notifications = measure_notifications(app, redis, probe, sinks)
+        servers.check_alive()
+        phases.done("notifications")
     finally:
         probe.close()
         redis.close()
-    return {"submission": submission, "pipeline": pipeline, "latency": latency, "route": route}
+    return {
+        "submission": submission,
+        "pipeline": pipeline,
+        "latency": latency,
+        "route": route,
+        "notifications": notifications,
+    }
 
 
 def main() -> int:
@@ -151,8 +164,13 @@ def main() -> int:
         phases.done("database ready")
         queue_databases = prepare_queue_databases(env, log_dir)
         phases.done("queue databases ready")
-        with running_servers(env, log_dir) as servers:
-            results = run_measurements(env, servers, phases)
+        # The notifications' SMTP sink and webhook receiver run in this process; the worker is
+        # told their addresses (and rate limits it never reaches) when it starts.
+        with (
+            notification_sinks() as sinks,
+            running_servers(env, log_dir, worker_env=sinks.worker_env()) as servers,
+        ):
+            results = run_measurements(env, servers, sinks, phases)
         phases.done("servers stopped")
         # In-process, with the servers gone: nothing else of ours competes for the cores.
         results["queues"] = measure_queues(queue_databases)

@@ -60,6 +60,7 @@ class Probe:
     def window_notified(self, first_id: int, last_id: int) -> int:
         return self.scalar(
             "SELECT count(DISTINCT application_id) FROM notifications"
-            " WHERE recipient_type = 'window' AND application_id BETWEEN %s AND %s",
+            " WHERE recipient_type = 'window' AND channel = 'in_app'"
+            " AND application_id BETWEEN %s AND %s",
             (first_id, last_id),
         )

@@ -157,9 +157,9 @@ def _fill(connection: psycopg.Connection, cases: int) -> None:
         first_user = connection.execute(
             """
             INSERT INTO users (username, password_hash, role, name, phone, is_department_head,
-                               created_at)
+                               language, created_at)
             SELECT '139' || lpad(i::text, 8, '0'), 'not-a-hash', 'applicant', 'Bench Applicant',
-                   '139' || lpad(i::text, 8, '0'), false, now() - interval '3 years'
+                   '139' || lpad(i::text, 8, '0'), false, 'zh', now() - interval '3 years'
             FROM generate_series(1, %s) AS i
             RETURNING id
             """,

@@ -13,6 +13,8 @@ TARGETS = {
     "red_page_1m_over_10k": ("<=", 2.0),
     "route_over_bare": ("<=", 4.0),
     "step_over_spiff": ("<=", 0.5),
+    "fanout_ratio": (">=", 0.4),
+    "drain_ratio": (">=", 0.4),
 }
 
 
@@ -148,6 +150,7 @@ def print_report(results: dict) -> None:
     _print_queues(results["queues"])
     _print_route(results["route"])
     _print_steps(results["steps"])
+    _print_notifications(results["notifications"])
 
 
 def _figure(key: str, value: float, width: int = 0) -> None:
@@ -272,6 +275,55 @@ def _print_steps(t: dict) -> None:
     print()
 
 
+def _print_notifications(n: dict) -> None:
+    f, d = n["fanout"], n["drain"]
+    _heading(
+        f"7. Notifications: one broadcast fanned out to {f['windows']} windows x 3 channels, and"
+        f" {d['rows']['rows']:,} queued webhook notifications drained, each against Celery no-op"
+        " tasks through the same broker and worker pool"
+    )
+    _say(
+        "Far sides local, in the bench process: an SMTP sink (aiosmtpd) and a webhook receiver"
+        " answering 200. The worker's rate limits are set out of reach"
+        f" (CHANNEL_RATE_PER_SECOND={n['channel_rate_per_second']}): every message still asks"
+        " the limiter, none waits, so the machinery is measured, not the limit."
+    )
+    _say(
+        "Fan-out: an admin's broadcast in-process (send_broadcast, the service of POST"
+        f" /api/v1/admin/broadcasts), its {f['windows']} outbox rows published after the"
+        " commit by the process's outbox publisher (one message a window, as the API does); done"
+        f" when all {f['rows_per_broadcast']} rows (in-app, email, webhook) are delivered, polled"
+        f" every {f['poll_ms']:g} ms. That is {f['tasks']} tasks ({f['windows']} window tasks,"
+        f" {f['tasks'] - f['windows']} deliveries, which each window task's publisher sends"
+        f" together, about one message a window), against {f['tasks']} no-ops published at once;"
+        f" {f['rounds']} rounds taking turns after a warm-up, medians;"
+        " fanout_ratio = no-op time / broadcast time."
+    )
+    runs = ", ".join(f"{seconds * 1000:.0f}" for seconds in f["broadcast_runs_s"])
+    noops = ", ".join(f"{seconds * 1000:.0f}" for seconds in f["noop_runs_s"])
+    print(f"   broadcast  median {f['fanout_ms']:7.1f} ms   runs {runs} ms")
+    print(f"   no-ops     median {f['fanout_noop_ms']:7.1f} ms   runs {noops} ms")
+    _figure("fanout_ratio", n["fanout_ratio"])
+    ours = d["rows"]
+    _say(
+        f"Drain: {ours['rows']:,} webhook rows inserted as `created`, their ids queued 50 to a"
+        f" message ({ours['messages']} messages) while the worker did not consume the"
+        " notifications queue; timed from resuming until all were delivered. Against"
+        f" {sum(run['noops'] for run in d['noop_runs']):,} no-ops (one message each) queued and"
+        f" resumed the same way, in {len(d['noop_runs'])} runs taking turns with the rows"
+        " (no-ops, rows, no-ops). drain_ratio = rows delivered a second / no-ops a second."
+    )
+    noop_runs = ", ".join(f"{run['seconds']:.2f}" for run in d["noop_runs"])
+    print(
+        f"   rows    {ours['rows_per_second']:7.1f}/s  ({ours['messages_per_second']:.1f}"
+        f" messages/s, {ours['attempts']:,} attempts)  took {ours['seconds']:.2f} s"
+    )
+    print(f"   no-ops  {d['drain_noop_per_second']:7.1f}/s  runs took {noop_runs} s")
+    _figure("drain_ratio", n["drain_ratio"])
+    _say(f"(messages a second over no-ops a second: {d['drain_messages_ratio']:.3f})")
+    print()
+
+
 def flat_figures(results: dict) -> dict:
     """The headline keys at the top level of latest.json, the raw figures under their section."""
     s, p, e = results["submission"], results["pipeline"], results["latency"]
@@ -292,6 +344,12 @@ def flat_figures(results: dict) -> dict:
         "spiff_step_ms": results["steps"]["spiff_step_ms"],
         "step_over_spiff": results["steps"]["step_over_spiff"],
         "apply_ms": results["steps"]["apply_ms"],
+        "fanout_ratio": results["notifications"]["fanout_ratio"],
+        "fanout_ms": results["notifications"]["fanout"]["fanout_ms"],
+        "fanout_noop_ms": results["notifications"]["fanout"]["fanout_noop_ms"],
+        "drain_ratio": results["notifications"]["drain_ratio"],
+        "drain_rows_per_second": results["notifications"]["drain"]["drain_rows_per_second"],
+        "drain_noop_per_second": results["notifications"]["drain"]["drain_noop_per_second"],
         "cpu_cores": os.cpu_count(),
         "load_average_at_end": round(os.getloadavg()[0], 2),
         **results,

@@ -51,13 +51,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start(name: str, command: list[str], env: BenchEnv, log_dir: Path) -> Server:
+def _start(
+    name: str, command: list[str], env: BenchEnv, log_dir: Path, extra: dict | None = None
+) -> Server:
     log_path = log_dir / f"{name}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=env.server_env(),
+            env={**env.server_env(), **(extra or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -77,9 +79,9 @@ def start_gunicorn(name: str, app: str, env: BenchEnv, log_dir: Path) -> Server:
     return server
 
 
-def start_worker(env: BenchEnv, log_dir: Path) -> Server:
+def start_worker(env: BenchEnv, log_dir: Path, extra: dict[str, str] | None = None) -> Server:
     # bench.celery_app is the production worker's Celery app plus the no-op baseline task, so one
-    # worker pool serves both.
+    # worker pool serves both. `extra`: settings of the worker alone (the notification sinks').
     command = [
         str(BIN / "celery"),
         "-A",
@@ -90,7 +92,7 @@ def start_worker(env: BenchEnv, log_dir: Path) -> Server:
         "--loglevel",
         "WARNING",
     ]
-    return _start("worker", command, env, log_dir)
+    return _start("worker", command, env, log_dir, extra)
 
 
 def wait_http_ok(server: Server, path: str, timeout: float = 60.0) -> None:
@@ -123,14 +125,17 @@ class Servers:
 
 
 @contextmanager
-def running_servers(env: BenchEnv, log_dir: Path) -> Iterator[Servers]:
-    """Starts the API, the bare app and the worker; stops all three whatever happens."""
+def running_servers(
+    env: BenchEnv, log_dir: Path, worker_env: dict[str, str] | None = None
+) -> Iterator[Servers]:
+    """Starts the API, the bare app and the worker (with `worker_env` added to its environment);
+    stops all three whatever happens."""
     with ExitStack() as stack:
         started = []
         for start in (
             lambda: start_gunicorn("api", "api.wsgi:app", env, log_dir),
             lambda: start_gunicorn("bare", "bench.bare_app:create_bare_app()", env, log_dir),
-            lambda: start_worker(env, log_dir),
+            lambda: start_worker(env, log_dir, worker_env),
         ):
             server = start()
             stack.callback(server.stop)

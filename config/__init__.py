@@ -14,6 +14,17 @@ SEED_DIR = ROOT / "seed"
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
+def _rates(text: str) -> dict[str, int]:
+    """ "email=20,sms=10" -> {"email": 20, "sms": 10}; a malformed entry stops the start."""
+    rates = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        channel, _, rate = entry.partition("=")
+        if not rate.strip().isdigit() or int(rate) < 1:
+            raise RuntimeError(f"CHANNEL_RATE_PER_SECOND: bad entry {entry!r} (channel=number)")
+        rates[channel.strip()] = int(rate)
+    return rates
+
+
 class Config:
     """What every environment shares; the defaults are the embedded ones."""
 
@@ -62,6 +73,14 @@ class Config:
     # An SMS the provider accepted without a receipt after this long ends as temporary_failure.
     SMS_RECEIPT_TIMEOUT_SECONDS = 72 * 3600
     NOTIFICATION_SWEEP_INTERVAL_SECONDS = 30.0
+    # Beijing hours (from, until) in which SMS to applicants are held, then sent; None: never.
+    SMS_QUIET_HOURS: tuple[int, int] | None = (22, 8)
+    # Messages a second per channel, over all workers, below the providers' own limits, e.g.
+    # CHANNEL_RATE_PER_SECOND="email=20,sms=10,webhook=50". Counted in Redis when the broker is
+    # Redis (or in RATE_LIMIT_STORAGE_URL), else in each worker process.
+    CHANNEL_RATE_PER_SECOND = _rates(os.environ.get("CHANNEL_RATE_PER_SECOND",
+                                                    "email=20,sms=10,webhook=50"))  # fmt: skip
+    RATE_LIMIT_STORAGE_URL = os.environ.get("RATE_LIMIT_STORAGE_URL") or None
 
     # flask-smorest / OpenAPI
     API_TITLE = "Yanhu Talent Service"
@@ -118,6 +137,7 @@ class TestConfig(Config):
     DELIVERY_RETRY_SECONDS = 0.2
     DELIVERY_RETRY_MAX_SECONDS = 1.0
     DELIVERY_LEASE_SECONDS = 2.0
+    SMS_QUIET_HOURS = None  # tests of quiet hours set their own clock
 
 
 ENVIRONMENTS = {

@@ -1,5 +1,6 @@
 """Celery settings derived from a Config object (plain data; no Celery app is built here)."""
 
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from config import VAR, Config
@@ -45,6 +46,12 @@ def celery_settings(config: Config) -> dict:
                 "task": TaskNames.SWEEP_DEADLINES,
                 "schedule": config.DEADLINE_SWEEP_INTERVAL_SECONDS,
                 "options": {"expires": config.DEADLINE_SWEEP_INTERVAL_SECONDS},
+            },
+            # 08:30 Beijing (UTC+8 all year); the task skips days that are not working days.
+            "daily-digest": {
+                "task": TaskNames.START_DIGEST,
+                "schedule": crontab(hour=0, minute=30),
+                "options": {"expires": 3600},
             },
             "sweep-notifications": {
                 "task": TaskNames.SWEEP_NOTIFICATIONS,

@@ -19,6 +19,8 @@ class TaskNames:
     DISPATCH_NOTIFICATIONS = "notifications.dispatch"
     DELIVER_NOTIFICATIONS = "notifications.deliver"
     SWEEP_NOTIFICATIONS = "notifications.sweep"
+    NOTIFY_WINDOW = "notifications.window"
+    START_DIGEST = "notifications.digest"
 
     @classmethod
     def all(cls) -> list[str]:
@@ -29,6 +31,8 @@ class TaskNames:
             cls.DISPATCH_NOTIFICATIONS,
             cls.DELIVER_NOTIFICATIONS,
             cls.SWEEP_NOTIFICATIONS,
+            cls.NOTIFY_WINDOW,
+            cls.START_DIGEST,
         ]
 
 
@@ -39,4 +43,9 @@ TASK_QUEUES = {
     TaskNames.DISPATCH_NOTIFICATIONS: QueueNames.NOTIFICATIONS,
     TaskNames.DELIVER_NOTIFICATIONS: QueueNames.NOTIFICATIONS,
     TaskNames.SWEEP_NOTIFICATIONS: QueueNames.SWEEPS,
+    TaskNames.NOTIFY_WINDOW: QueueNames.NOTIFICATIONS,
+    TaskNames.START_DIGEST: QueueNames.SWEEPS,
 }
+# Tasks whose ids go one per message rather than in batches: a window's share of a fan-out is
+# its own task.
+ONE_PER_MESSAGE = frozenset({TaskNames.NOTIFY_WINDOW})

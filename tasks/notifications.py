@@ -5,11 +5,15 @@ from flask import current_app as flask_app
 from sqlalchemy.exc import OperationalError
 
 from config.queues import TASK_QUEUES, TaskNames
+from workflow.deadlines import local_today
 from workflow.notifications.channels import channels_from_settings
 from workflow.notifications.delivery import DeliveryPolicy, deliver, overdue
 from workflow.notifications.dispatch import dispatch_notices
+from workflow.notifications.pacing import ChannelLimits, QuietHours
+from workflow.notifications.windows import notify_window, start_digest
 from workflow.publisher import publish_grouped, publisher_for
 
+# Built once per process: the SMTP and HTTP clients and the limits' store are reused.
 _channels: dict = {}
 
 
@@ -28,6 +32,10 @@ def dispatch_notifications(outbox_ids: list[int]) -> dict:
 @shared_task(name=TaskNames.DELIVER_NOTIFICATIONS, autoretry_for=(OperationalError,),
              retry_backoff=2, retry_backoff_max=60, max_retries=5)  # fmt: skip
 def deliver_notifications(notification_ids: list[int]) -> dict:
+    return _deliver(notification_ids)
+
+
+def _deliver(notification_ids: list[int]) -> dict:
     settings = flask_app.config["SETTINGS"]
     done = deliver(notification_ids, _channels_for(settings), _policy(settings))
     for row in done:
@@ -42,6 +50,24 @@ def deliver_notifications(notification_ids: list[int]) -> dict:
     return {"taken": sum(row.status is not None for row in done), "asked": len(done)}
 
 
+@shared_task(
+    name=TaskNames.NOTIFY_WINDOW,
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def notify_one_window(outbox_ids: list[int]) -> dict:
+    outgoing = notify_window(outbox_ids)
+    return _deliver(outgoing) if outgoing else {"taken": 0, "asked": 0}
+
+
+@shared_task(name=TaskNames.START_DIGEST, max_retries=0)
+def start_daily_digest() -> dict:
+    # Beat runs this at 08:30 Beijing; a second beat, or a rerun, writes nothing new.
+    return {"windows": start_digest(local_today())}
+
+
 @shared_task(name=TaskNames.SWEEP_NOTIFICATIONS, max_retries=0)
 def sweep_notifications() -> dict:
     handed_over, ended = overdue()
@@ -53,17 +79,28 @@ def sweep_notifications() -> dict:
 
 
 def _channels_for(settings) -> dict:
-    # Built once per process: the SMTP and HTTP clients are reused between deliveries.
     if "channels" not in _channels:
         _channels["channels"] = channels_from_settings(settings)
     return _channels["channels"]
 
 
 def _policy(settings) -> DeliveryPolicy:
-    return DeliveryPolicy(
-        attempts=settings.DELIVERY_ATTEMPTS,
-        delay_seconds=settings.DELIVERY_RETRY_SECONDS,
-        max_delay_seconds=settings.DELIVERY_RETRY_MAX_SECONDS,
-        lease_seconds=settings.DELIVERY_LEASE_SECONDS,
-        receipt_seconds=settings.SMS_RECEIPT_TIMEOUT_SECONDS,
-    )
+    if "policy" not in _channels:  # the limits' store connection is kept too
+        quiet = settings.SMS_QUIET_HOURS
+        _channels["policy"] = DeliveryPolicy(
+            attempts=settings.DELIVERY_ATTEMPTS,
+            delay_seconds=settings.DELIVERY_RETRY_SECONDS,
+            max_delay_seconds=settings.DELIVERY_RETRY_MAX_SECONDS,
+            lease_seconds=settings.DELIVERY_LEASE_SECONDS,
+            receipt_seconds=settings.SMS_RECEIPT_TIMEOUT_SECONDS,
+            quiet_hours=QuietHours(*quiet) if quiet else None,
+            limits=ChannelLimits(settings.CHANNEL_RATE_PER_SECOND, _limits_store(settings)),
+        )
+    return _channels["policy"]
+
+
+def _limits_store(settings) -> str:
+    if settings.RATE_LIMIT_STORAGE_URL:
+        return settings.RATE_LIMIT_STORAGE_URL
+    broker = settings.CELERY_BROKER_URL
+    return broker if broker.startswith(("redis://", "rediss://")) else "memory://"

@@ -45,8 +45,9 @@ from workflow.db import Session  # noqa: E402
 from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = (
-    "delivery_attempts", "notifications", "events", "steps", "rectification_tasks", "outbox",
-    "idempotency_keys", "applications", "alerts", "admin_events", "users",
+    "window_tasks", "delivery_attempts", "notifications", "broadcasts", "events", "steps",
+    "rectification_tasks", "outbox", "idempotency_keys", "applications", "alerts",
+    "admin_events", "users",
 )  # fmt: skip
 
 

@@ -56,6 +56,7 @@ def test_beat_runs_the_relay_and_the_sweeps():
         TaskNames.RELAY_OUTBOX,
         TaskNames.SWEEP_DEADLINES,
         TaskNames.SWEEP_NOTIFICATIONS,
+        TaskNames.START_DIGEST,
     }
 
 

@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from config.queues import TASK_QUEUES
+from config.queues import ONE_PER_MESSAGE, TASK_QUEUES
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,15 @@ def publisher_for(celery_app) -> Publish:
 
 
 def publish_grouped(publish: Publish, rows: Iterable[tuple[str, int]]) -> None:
-    """Send (task, outbox id) pairs, one message per task and per MESSAGE_BATCH ids."""
+    """Send (task, outbox id) pairs, one message per task and per MESSAGE_BATCH ids (one id a
+    message for the tasks in ONE_PER_MESSAGE)."""
     by_task: dict[str, list[int]] = defaultdict(list)
     for task, outbox_id in rows:
         by_task[task].append(outbox_id)
     for task, ids in by_task.items():
-        for start in range(0, len(ids), MESSAGE_BATCH):
-            publish(task, ids[start : start + MESSAGE_BATCH])
+        size = 1 if task in ONE_PER_MESSAGE else MESSAGE_BATCH
+        for start in range(0, len(ids), size):
+            publish(task, ids[start : start + size])
 
 
 class BackgroundPublisher:

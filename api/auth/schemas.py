@@ -20,11 +20,20 @@ class UserSchema(Schema):
     name = fields.String()
     window_code = fields.String(allow_none=True)
     department_code = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    language = fields.String()
     id_number_masked = fields.Function(
         lambda user: (
             f"{user.id_number[:3]}***********{user.id_number[-4:]}" if user.id_number else None
         )
     )
+
+
+class ProfileSchema(Schema):
+    """What a person may change about themselves: where email notices go, and their language."""
+
+    email = fields.String(allow_none=True, validate=validate.Length(max=254))
+    language = fields.String(validate=validate.OneOf(["zh", "en"]))
 
 
 class TokenSchema(Schema):

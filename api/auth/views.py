@@ -1,9 +1,9 @@
-"""Register (applicants) and log in (everyone)."""
+"""Register (applicants), log in (everyone), and one's own profile."""
 
 from flask.views import MethodView
 
-from api.auth.schemas import LoginSchema, RegisterSchema, TokenSchema
-from api.auth.tokens import issue_token
+from api.auth.schemas import LoginSchema, ProfileSchema, RegisterSchema, TokenSchema, UserSchema
+from api.auth.tokens import current_actor, issue_token
 from api.blueprint import Blueprint
 from workflow.services import accounts
 
@@ -33,3 +33,17 @@ class Login(MethodView):
     def post(self, args):
         """Log in with a phone number (applicants) or a staff username"""
         return _token_body(accounts.authenticate(args["username"], args["password"]))
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self):
+        """Your account"""
+        return accounts.get_profile(current_actor())
+
+    @blp.arguments(ProfileSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, args):
+        """Set the email address your notices go to (null removes it) and their language"""
+        return accounts.update_profile(current_actor(), **args)

@@ -2,6 +2,8 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from api.pagination import PageArgsSchema, page_schema
+
 URL_MAX, SECRET_MIN, SECRET_MAX = 500, 16, 128
 
 
@@ -33,3 +35,22 @@ class WebhookSchema(Schema):
     window_code = fields.String(attribute="code")
     url = fields.String(attribute="webhook_url", allow_none=True)
     has_secret = fields.Function(lambda window: window.webhook_secret is not None)
+
+
+class WindowTaskQueryArgsSchema(PageArgsSchema):
+    open = fields.Boolean(
+        load_default=True, metadata={"description": "Only the tasks not done yet (false: all)."}
+    )
+
+
+class WindowTaskSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "call_applicant: an SMS did not reach them."})
+    application_id = fields.Integer(allow_none=True)
+    notification_id = fields.Integer(metadata={"description": "The message that failed."})
+    created_at = fields.DateTime()
+    done_at = fields.DateTime(allow_none=True)
+    done_by = fields.Integer(allow_none=True, metadata={"description": "The clerk's user id."})
+
+
+WindowTaskPageSchema = page_schema(WindowTaskSchema)

@@ -1,6 +1,10 @@
 """Notifications through the real worker process, to real local sinks: each message reaches its
 sink once, also when the worker is killed in the middle of sending it."""
 
+import os
+import signal
+import subprocess
+
 import pytest
 from sqlalchemy import select, update
 
@@ -115,3 +119,50 @@ def _sent(row_id: int) -> bool:
 def _case_at_window(client, clerk, case_id) -> bool:
     shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk))
     return shown.status_code == 200 and shown.json["status"] == "at_window"
+
+
+def _sending_child(worker: CeleryWorker, port: int) -> int | None:
+    """The pool child with a connection open to the provider's port: the one sending (None
+    between two attempts)."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    sockets = subprocess.run(
+        ["ss", "-Htnp", "state", "established", "dst", f"127.0.0.1:{port}"],
+        capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    sending = [int(child) for child in children if f"pid={child}," in sockets]
+    return sending[0] if len(sending) == 1 else None
+
+
+def test_a_pool_child_killed_while_sending_leaves_one_message_at_the_provider(
+    app, client, sinks, notifying_worker
+):
+    _, sms, _ = sinks
+    sms.requests.clear(), sms.accepted.clear()
+    sms.hang_seconds = 3.0
+    clerk = staff(client, "window_clerk", window="W07")
+    token, _ = register(client)
+    case_id = submit(client, token, "transport", "W07").json["id"]
+    wait_for(lambda: _case_at_window(client, clerk, case_id), 60, message="the case to route")
+    item = {"code": "x", "message_zh": "请补充材料", "message_en": "Add a document"}
+    assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
+    wait_for(lambda: len(sms.requests) >= 1, 60, message="the SMS to reach the provider")
+    # That child alone: the main process lives on and forks a new one.
+    child = wait_for(lambda: _sending_child(notifying_worker, sms.port), 10, message="a sender")
+    os.kill(child, signal.SIGKILL)
+    sms.hang_seconds = 0.0
+    [row_id] = Session().scalars(select(Notification.id).where(Notification.channel == "sms"))
+    Session.remove()
+
+    def swept_and_accepted() -> bool:
+        handed_over, _ = overdue()
+        publish_grouped(
+            publisher_for(app.extensions["celery"]),
+            [("notifications.deliver", notification_id) for notification_id in handed_over],
+        )
+        return _statuses("sms") == ["sending"] and _sent(row_id)
+
+    wait_for(swept_and_accepted, 60, interval=0.5, message="the SMS to be resent and accepted")
+    assert {request["reference"] for request in sms.requests} == {reference_of(row_id)}
+    assert len(sms.accepted) == 1

@@ -19,7 +19,9 @@ from workflow.notifications.channels import channels_from_settings
 from workflow.notifications.delivery import DeliveryPolicy, deliver, overdue, record_sms_receipt
 from workflow.notifications.signatures import sign_webhook, signature_matches
 
-POLICY = DeliveryPolicy(attempts=3, delay_seconds=0.0, max_delay_seconds=0.0, lease_seconds=60)
+POLICY = DeliveryPolicy(
+    attempts=3, delay_seconds=0.0, max_delay_seconds=0.0, lease_seconds=60, quiet_hours=None
+)
 SECRET = "a-webhook-secret-of-some-length"
 
 

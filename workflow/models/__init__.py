@@ -7,10 +7,12 @@ from workflow.models.calendar import CalendarDay, CalendarYear
 from workflow.models.event import Event
 from workflow.models.idempotency import IdempotencyKey
 from workflow.models.notification import (
+    Broadcast,
     DeliveryAttempt,
     MessageTemplate,
     Notification,
     NotificationRule,
+    WindowTask,
 )
 from workflow.models.outbox import OutboxMessage
 from workflow.models.rectification import RectificationTask
@@ -21,6 +23,7 @@ __all__ = [
     "AdminEvent",
     "Alert",
     "Application",
+    "Broadcast",
     "CalendarDay",
     "CalendarYear",
     "DeliveryAttempt",
@@ -37,4 +40,5 @@ __all__ = [
     "Step",
     "User",
     "Window",
+    "WindowTask",
 ]

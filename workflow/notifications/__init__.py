@@ -24,8 +24,13 @@ STATUSES = (
 # Never left once reached, whatever arrives later (a late or repeated receipt).
 FINAL = frozenset({DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE})
 
-# Every notice kind a transition can give, and to which recipients: what rules may name.
-NOTICES: dict[str, frozenset[str]] = {}
+# Notices that are not about one case: an admin's broadcast to every window, and each window's
+# morning digest. Their words name no case reference.
+BROADCAST, DAILY_DIGEST = "broadcast", "daily_digest"
+WINDOW_NOTICES = frozenset({BROADCAST, DAILY_DIGEST})
+
+# Every notice kind there is, and to which recipients: what rules may name.
+NOTICES: dict[str, frozenset[str]] = {kind: frozenset({"window"}) for kind in WINDOW_NOTICES}
 for _transition in TRANSITIONS.values():
     for _recipient, _kind in _transition.notify:
         NOTICES[_kind] = NOTICES.get(_kind, frozenset()) | {_recipient}

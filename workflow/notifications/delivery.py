@@ -1,11 +1,12 @@
 """Delivering a notification that leaves the system (email, SMS, webhook), and every way its
 status ends: the far side's answer, a receipt, or the sweep.
 
-Each row is taken alone (one failing destination never holds up another): claimed in a short
-transaction (`sending`, one more attempt, logged), sent with no transaction open, and the answer
-recorded in another. A worker that dies mid-send leaves the row claimed until its lease runs out;
-the sweep then hands it over again and it is resent with the same reference, so the far side
-can tell the resend apart. A final status is never left (FINAL).
+The rows of one call are claimed in a short transaction (`sending`, one more attempt each,
+logged), sent one by one with no transaction open (one failing destination never holds up
+another), and their answers recorded in another. A worker that dies mid-send leaves the rows
+claimed until their lease runs out; the sweep then hands them over again and they are resent
+with the same reference, so the far side can tell a resend apart. A final status is never left
+(FINAL).
 """
 
 import logging
@@ -16,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
-from workflow.models import DeliveryAttempt, Notification, User
+from workflow.models import Alert, Application, DeliveryAttempt, Notification, User, WindowTask
 from workflow.models import Window as WindowRow
 from workflow.models._types import utcnow
 from workflow.models.notification import DUE_SQL
@@ -34,6 +35,7 @@ from workflow.notifications import (
     reference_of,
 )  # fmt: skip
 from workflow.notifications.channels import Channel, Outcome, Outgoing, Result
+from workflow.notifications.pacing import ChannelLimits, QuietHours, quiet_for
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class DeliveryPolicy:
     max_delay_seconds: float = 600.0
     lease_seconds: float = 120.0
     receipt_seconds: float = 72 * 3600.0
+    quiet_hours: QuietHours | None = QuietHours()
+    limits: ChannelLimits | None = None
 
     def delay(self, attempts: int) -> float:
         return min(self.delay_seconds * 2 ** (attempts - 1), self.max_delay_seconds)
@@ -57,58 +61,108 @@ class Delivered:
     """What one call did with a row: its status after it, and when to try again (if at all)."""
 
     notification_id: int
-    status: str | None  # None: not taken (another worker has it, or it is not due)
-    retry_in: float | None = None
+    status: str | None  # None: not sent now (another worker has it, not due, or held back)
+    retry_in: float | None = None  # when to ask again (a retry's delay, a rate limit's wait)
 
 
 def deliver(
     notification_ids: list[int], channels: dict[str, Channel], policy: DeliveryPolicy
 ) -> list[Delivered]:
-    return [deliver_one(notification_id, channels, policy) for notification_id in notification_ids]
+    """Send the rows among these that are waiting for an attempt. The rows are claimed together
+    and their answers recorded together (two short transactions per call, not per row); each
+    is sent alone, and an error sending one is that row's answer, not the others'."""
+    answers: list[Delivered] = []
+    claimed = _claim(notification_ids, policy, answers)
+    results = []
+    for attempt in claimed:
+        technical = False
+        if attempt.message is None:
+            result = Result(Outcome.PERMANENT, f"no {attempt.channel} destination")
+        else:
+            try:
+                result = channels[attempt.channel].send(attempt.message)
+            except Exception as error:  # our side failed, not the far side: retried, then technical
+                log.exception("notification %s: %s adapter raised", attempt.id, attempt.channel)
+                result, technical = Result(Outcome.TEMPORARY, f"error {type(error).__name__}"), True
+        results.append((attempt, result, technical))
+    if results:
+        answers += _record(results, policy)
+    return answers
 
 
-def deliver_one(notification_id: int, channels: dict[str, Channel], policy: DeliveryPolicy):
-    claimed = _claim(notification_id, policy)
-    if claimed is None:
-        return Delivered(notification_id, None)
-    number, channel_name, message = claimed
-    technical = False
-    if message is None:
-        result = Result(Outcome.PERMANENT, f"no {channel_name} destination")
-    else:
-        try:
-            result = channels[channel_name].send(message)
-        except Exception as error:  # our side failed, not the far side: retried, then technical
-            log.exception("notification %s: %s adapter raised", notification_id, channel_name)
-            result, technical = Result(Outcome.TEMPORARY, f"error {type(error).__name__}"), True
-    return _record(notification_id, number, result, policy, technical)
+@dataclass(frozen=True)
+class _Attempt:
+    id: int
+    number: int
+    channel: str
+    message: Outgoing | None
 
 
-def _claim(notification_id: int, policy: DeliveryPolicy):
-    """Take the row if it is waiting for an attempt: (attempt number, channel, message)."""
+# Waiting for an attempt: never tried, or its retry's delay (or a dead attempt's lease) is over,
+# and not held back; an SMS the provider accepted waits for its receipt instead.
+def _claimable(now):
+    return (
+        Notification.sent_at.is_(None),
+        (Notification.status == CREATED)
+        | ((Notification.status == SENDING) & (Notification.next_attempt_at <= now)),
+        Notification.not_before.is_(None) | (Notification.not_before <= now),
+    )
+
+
+def _claim(ids: list[int], policy: DeliveryPolicy, answers: list[Delivered]) -> list[_Attempt]:
+    """Take the rows waiting for an attempt (one more attempt each, logged, leased); the others
+    are answered at once: not taken, or held back (quiet hours, a rate limit) without using an
+    attempt."""
     session = Session()
     now = utcnow()
-    row = session.scalars(
-        select(Notification)
-        .where(Notification.id == notification_id, Notification.sent_at.is_(None))
-        .where(
-            (Notification.status == CREATED)
-            | ((Notification.status == SENDING) & (Notification.next_attempt_at <= now))
+    rows = list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.id.in_(ids), *_claimable(now))
+            .order_by(Notification.id)
+            .with_for_update(skip_locked=True)
         )
-        .with_for_update(skip_locked=True)
-    ).first()
-    if row is None:
-        session.rollback()
-        return None
-    row.status = SENDING
-    row.attempts += 1
-    row.next_attempt_at = now + timedelta(seconds=policy.lease_seconds)
-    session.add(DeliveryAttempt(notification_id=row.id, number=row.attempts, started_at=now,
-                                detail=""))  # fmt: skip
-    message = _outgoing(session, row)
-    claimed = (row.attempts, row.channel, message)
+    )
+    taken = {row.id for row in rows}
+    answers += [
+        Delivered(notification_id, None) for notification_id in ids if notification_id not in taken
+    ]
+    _load_destinations(session, rows)
+    claimed = []
+    for row in rows:
+        held = _held_until(row, now, policy)
+        if held is not None:
+            row.not_before = row.next_attempt_at = held  # the sweep hands it over then
+            wait = (held - now).total_seconds()
+            answers.append(Delivered(row.id, None, wait if wait < 60 else None))
+            continue
+        row.status = SENDING
+        row.attempts += 1
+        row.next_attempt_at = now + timedelta(seconds=policy.lease_seconds)
+        session.add(DeliveryAttempt(notification_id=row.id, number=row.attempts, started_at=now,
+                                    detail=""))  # fmt: skip
+        claimed.append(_Attempt(row.id, row.attempts, row.channel, _outgoing(session, row)))
     session.commit()
     return claimed
+
+
+def _load_destinations(session: OrmSession, rows: list[Notification]) -> None:
+    """The people and windows the rows go to, in one read each (session.get finds them after)."""
+    people = {int(row.recipient) for row in rows if row.channel != WEBHOOK}
+    windows = {row.recipient for row in rows if row.channel == WEBHOOK}
+    if people:
+        session.scalars(select(User).where(User.id.in_(people))).all()
+    if windows:
+        session.scalars(select(WindowRow).where(WindowRow.code.in_(windows))).all()
+
+
+def _held_until(row: Notification, now, policy: DeliveryPolicy):
+    if policy.quiet_hours and quiet_for(row.channel, row.body.get("audience")):
+        held = policy.quiet_hours.held_until(now)
+        if held is not None:
+            return held
+    wait = policy.limits.wait(row.channel) if policy.limits else 0.0
+    return now + timedelta(seconds=wait) if wait else None
 
 
 def _outgoing(session: OrmSession, row: Notification) -> Outgoing | None:
@@ -132,29 +186,41 @@ def _outgoing(session: OrmSession, row: Notification) -> Outgoing | None:
     return Outgoing(reference, to, body["subject"], body["text"], {})
 
 
-def _record(
-    notification_id: int,
-    number: int,
-    result: Result,
-    policy: DeliveryPolicy,
-    technical: bool = False,
-) -> Delivered:
+def _record(results: list, policy: DeliveryPolicy) -> list[Delivered]:
     session = Session()
     now = utcnow()
-    row = session.scalars(
-        select(Notification).where(Notification.id == notification_id).with_for_update()
-    ).one()
-    attempt = session.scalars(
-        select(DeliveryAttempt).where(
-            DeliveryAttempt.notification_id == notification_id, DeliveryAttempt.number == number
+    ids = [attempt.id for attempt, _, _ in results]
+    rows = {
+        row.id: row
+        for row in session.scalars(
+            select(Notification).where(Notification.id.in_(ids)).with_for_update()
         )
-    ).one()
-    attempt.outcome, attempt.detail, attempt.finished_at = result.outcome, result.detail[:200], now
-    if row.status != SENDING or row.attempts != number or row.sent_at is not None:
-        # A receipt or a later attempt got there first: this answer changes nothing more.
-        session.commit()
-        return Delivered(notification_id, row.status)
-    retry_in = None
+    }
+    logged = {
+        (entry.notification_id, entry.number): entry
+        for entry in session.scalars(
+            select(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(ids))
+        )
+    }
+    answers = []
+    for attempt, result, technical in results:
+        entry = logged[(attempt.id, attempt.number)]
+        entry.outcome, entry.detail, entry.finished_at = result.outcome, result.detail[:200], now
+        row = rows[attempt.id]
+        if row.status != SENDING or row.attempts != attempt.number or row.sent_at is not None:
+            # A receipt or a later attempt got there first: this answer changes nothing more.
+            answers.append(Delivered(row.id, row.status))
+            continue
+        retry_in = _apply(row, result, policy, technical, now)
+        answers.append(Delivered(row.id, row.status, retry_in))
+        if row.status in FINAL and row.status != DELIVERED:
+            log.warning("notification %s ended %s (%s)", row.id, row.status, result.detail)
+    session.commit()
+    return answers
+
+
+def _apply(row: Notification, result: Result, policy: DeliveryPolicy, technical: bool, now):
+    """The far side's answer on the row; returns the delay before a retry, if one is due."""
     if result.outcome == Outcome.DELIVERED:
         _finish(row, DELIVERED, now)
     elif result.outcome == Outcome.ACCEPTED:  # the receipt will tell; wait for it so long
@@ -167,15 +233,37 @@ def _record(
     else:
         retry_in = policy.delay(row.attempts)
         row.next_attempt_at = now + timedelta(seconds=retry_in)
-    status = row.status
-    session.commit()
-    if status in FINAL and status != DELIVERED:
-        log.warning("notification %s ended %s (%s)", notification_id, status, result.detail)
-    return Delivered(notification_id, status, retry_in)
+        return retry_in
+    return None
 
 
 def _finish(row: Notification, status: str, now) -> None:
     row.status, row.finished_at, row.next_attempt_at = status, now, None
+    if status == DELIVERED:
+        return
+    session = OrmSession.object_session(row)
+    # Admins see every message that did not arrive (GET /api/v1/admin/alerts), once each.
+    session.add(
+        Alert(
+            kind="notification_failed",
+            subject=reference_of(row.id),
+            message=f"{row.kind} by {row.channel} to {row.recipient_type} {row.recipient}: "
+            f"{status}",
+            created_at=now,
+        )
+    )
+    if row.channel == SMS and row.body.get("audience") == "applicant":
+        _call_the_applicant(row, now)
+
+
+def _call_the_applicant(row: Notification, now) -> None:
+    """An applicant the SMS did not reach is called by the case's window instead."""
+    session = OrmSession.object_session(row)
+    case = session.get(Application, row.application_id) if row.application_id else None
+    if case is not None:
+        session.add(WindowTask(window_code=case.window_code, kind="call_applicant",
+                               application_id=case.id, notification_id=row.id,
+                               created_at=now))  # fmt: skip
 
 
 RECEIPT_STATUSES = {"delivered": DELIVERED, "failed": PERMANENT_FAILURE}

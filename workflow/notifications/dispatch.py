@@ -53,6 +53,8 @@ _INSERT_RETURNING = insert(_NOTIFICATIONS).returning(
 )
 # A row no worker has taken after this long is handed over again by the sweep.
 FIRST_ATTEMPT_GRACE = timedelta(seconds=60)
+# At most this many transactions' notices in one go (the message's own plus the waiting ones).
+BACKLOG_BATCH = 20
 
 
 def dispatch_notices(outbox_ids: list[int]) -> dict:
@@ -63,6 +65,9 @@ def dispatch_notices(outbox_ids: list[int]) -> dict:
     if not messages:
         session.rollback()
         return {}
+    # Under load, take the waiting ones along, as the pre-check does: their own messages then
+    # find nothing to do.
+    messages += outbox.claim_backlog(session, _TASK, BACKLOG_BATCH - len(messages), messages)
     told = [(event_id, notices) for m in messages for event_id, notices in m.payload["events"]]
     rows = _rows(session, told)
     counts: dict[str, int] = defaultdict(int)
@@ -107,13 +112,14 @@ def _rows(session: OrmSession, told: list[tuple[int, list]]) -> list[dict]:
         for recipient, kind in notices:
             for channel in context.rules.get((kind, recipient), ()):
                 for box, address, language in _addresses(context, case, event, recipient, channel):
-                    key = (event_id, box, address, channel)
+                    key = (event_id, box, address, channel)  # the table's unique key, per event
                     if key in seen:
                         continue
                     seen.add(key)
                     rendered = _render(context, kind, language, case, event)
                     rows.append(
                         {
+                            "source": f"event:{event_id}",
                             "event_id": event_id,
                             "application_id": case.id,
                             "recipient_type": box,
@@ -121,7 +127,7 @@ def _rows(session: OrmSession, told: list[tuple[int, list]]) -> list[dict]:
                             "channel": channel,
                             "kind": kind,
                             "status": DELIVERED if channel == IN_APP else CREATED,
-                            "body": _body(case, event, rendered, language),
+                            "body": _body(case, event, rendered, language, recipient),
                             "created_at": now,
                             "attempts": 0,
                             "next_attempt_at": None if channel == IN_APP
@@ -302,9 +308,13 @@ def _render(
     return wording.render(template, _values(context, case, event, template.language))
 
 
-def _body(case: Application, event: Event, rendered: wording.Rendered, language: str) -> dict:
-    """What the inbox shows and what is sent: the case by reference, never personal data."""
+def _body(
+    case: Application, event: Event, rendered: wording.Rendered, language: str, audience: str
+) -> dict:
+    """What the inbox shows and what is sent: the case by reference, never personal data; and
+    whom it is for (quiet hours hold an applicant's SMS)."""
     body = {
+        "audience": audience,
         "reference": case.reference,
         "policy_code": case.policy_code,
         "status": event.to_status,

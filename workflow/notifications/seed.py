@@ -7,7 +7,7 @@ reference. A problem raises SeedError naming the file and the entry, as for the 
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.notifications import CHANNELS, LANGUAGES, NOTICES, WEBHOOK
+from workflow.notifications import CHANNELS, LANGUAGES, NOTICES, WEBHOOK, WINDOW_NOTICES
 from workflow.notifications.templates import TemplateProblem, check
 from workflow.seed_validation import (
     Keys,
@@ -48,7 +48,8 @@ def load_notification_seed(seed_dir: Path) -> NotificationSeed:
             at.fail(f"unknown notice kind {template['code']!r}")
         check_unique(at, seen, template["code"], index, "templates")
         for language in LANGUAGES:
-            _check_template_text(at.at(language), template[language])
+            about_a_case = template["code"] not in WINDOW_NOTICES
+            _check_template_text(at.at(language), template[language], about_a_case)
         templates.append(template)
     for kind in sorted({kind for kind, _, _ in rules} - seen.keys()):
         where.fail(f"rules send {kind} but templates has no entry for it")
@@ -81,7 +82,7 @@ def _list_of(where: Where, content: dict, key: str) -> list:
     return content[key]
 
 
-def _check_template_text(at: Where, words) -> None:
+def _check_template_text(at: Where, words, about_a_case: bool) -> None:
     check_keys(at, words, TEMPLATE_TEXT_KEYS)
     for key in ("subject", "text"):
         check_text(at, words, key)
@@ -89,5 +90,5 @@ def _check_template_text(at: Where, words) -> None:
             check(words[key])
         except TemplateProblem as problem:
             at.fail(f"{key} {problem}")
-    if "{{ reference }}" not in words["subject"] + words["text"]:
+    if about_a_case and "{{ reference }}" not in words["subject"] + words["text"]:
         at.fail("must name the case by {{ reference }}")

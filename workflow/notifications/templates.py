@@ -24,6 +24,12 @@ PLACEHOLDERS = {
     "items": "what to correct, one line each",
     "days": "working days added by an extension",
     "rating": "the service rating given",
+    "title": "a broadcast's subject, as its author wrote it",
+    "body": "a broadcast's text, as its author wrote it",
+    "new": "digest: cases waiting to be accepted",
+    "due_today": "digest: cases due today",
+    "yellow": "digest: cases close to their deadline",
+    "red": "digest: cases past their deadline",
 }
 SAMPLE = {
     "reference": "YH-20261127-7K3Q9DMX",
@@ -34,6 +40,12 @@ SAMPLE = {
     "items": ["身份证复印件不清晰", "缺少劳动合同"],
     "days": 10,
     "rating": 2,
+    "title": "新版购房补贴政策发布",
+    "body": "自 2027 年 1 月 1 日起施行。",
+    "new": 3,
+    "due_today": 1,
+    "yellow": 2,
+    "red": 0,
 }
 _ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -54,7 +66,8 @@ def check(source: str) -> None:
     try:
         names = meta.find_undeclared_variables(_ENVIRONMENT.parse(source))
     except TemplateError as error:
-        raise TemplateProblem(f"does not parse ({error})") from None
+        reason = (getattr(error, "message", None) or str(error)).splitlines()[0]
+        raise TemplateProblem(f"does not parse ({reason})") from None
     unknown = sorted(names - PLACEHOLDERS.keys())
     if unknown:
         raise TemplateProblem(f"unknown placeholder {', '.join(unknown)}")

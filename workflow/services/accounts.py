@@ -130,3 +130,29 @@ def authenticate(username: str, password: str) -> User:
     if user is None:
         raise Unauthorised("Wrong username or password.")
     return user
+
+
+def get_profile(actor) -> User:
+    user = Session().get(User, actor.user_id)
+    if user is None:
+        raise Unauthorised("The account no longer exists.")
+    return user
+
+
+_UNSET = object()
+
+
+def update_profile(actor, email=_UNSET, language: str | None = None) -> User:
+    """Where one's email notices go (None: nowhere) and in which language (zh / en)."""
+    user = get_profile(actor)
+    if email is not _UNSET:
+        if email is not None and (len(email) > 254 or not is_email_address(email)):
+            raise InvalidInput(
+                "Some fields are invalid.",
+                errors={"email": ["One plain address, like name@example.gov.cn."]},
+            )
+        user.email = email
+    if language is not None:
+        user.language = language
+    Session().commit()
+    return user

@@ -1,13 +1,16 @@
 """Notification use cases that write: reading an inbox row, a provider's SMS receipt, a window's
-webhook (set by admins, recorded), and an admin's preview of a message template."""
+webhook (set by admins, recorded), the tasks a failed message leaves a window (listed, done),
+and an admin's preview of a message template."""
 
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from workflow.actors import Actor
 from workflow.db import Session
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.lifecycle import Role
-from workflow.models import AdminEvent, Notification, Window
+from workflow.models import AdminEvent, Notification, Window, WindowTask
 from workflow.models._types import utcnow
 from workflow.notifications import IN_APP, USER, id_from_reference
 from workflow.notifications import templates as wording
@@ -89,6 +92,47 @@ def set_window_webhook(actor: Actor, window_code: str, url: str | None, secret: 
     )
     session.commit()
     return window
+
+
+def _window_visible(actor: Actor, window_code: str) -> None:
+    """A window's tasks are its clerks' and, to read, the talent office's and admins': 404 for
+    another window (or none), 403 for a role with no window business."""
+    if actor.role == Role.WINDOW_CLERK:
+        if actor.window_code != window_code:
+            raise NotFound(f"There is no window {window_code!r} of yours.")
+    elif actor.role in (Role.ADMIN, Role.TALENT_OFFICE):
+        if Session().get(Window, window_code) is None:
+            raise NotFound(f"There is no window {window_code!r}.")
+    else:
+        raise Forbidden("Window tasks are for the windows, the talent office and admins.")
+
+
+def list_window_tasks(
+    actor: Actor, window_code: str, *, open_only: bool, before_id: int | None, limit: int
+) -> list[WindowTask]:
+    """A window's tasks, newest first; `open_only` leaves out those done."""
+    _window_visible(actor, window_code)
+    query = select(WindowTask).where(WindowTask.window_code == window_code)
+    if open_only:
+        query = query.where(WindowTask.done_at.is_(None))
+    if before_id is not None:
+        query = query.where(WindowTask.id < before_id)
+    return list(Session().scalars(query.order_by(WindowTask.id.desc()).limit(limit)))
+
+
+def complete_window_task(actor: Actor, window_code: str, task_id: int) -> WindowTask:
+    """A clerk of the window marks its task done; done again keeps the first time and clerk."""
+    _window_visible(actor, window_code)
+    if actor.role != Role.WINDOW_CLERK:
+        raise Forbidden("Only a clerk of the window marks its tasks done.")
+    session = Session()
+    task = session.get(WindowTask, task_id, with_for_update=True)  # two clicks keep one done_at
+    if task is None or task.window_code != window_code:
+        raise NotFound(f"There is no task {task_id} of window {window_code!r}.")
+    if task.done_at is None:
+        task.done_at, task.done_by = utcnow(), actor.user_id
+    session.commit()
+    return task
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Migration 0006 names each notification's source and keeps the delivery log, with rows stored
+(on SQLite the notifications table is rebuilt under enforced foreign keys)."""
+
+import psycopg
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import text
+
+from tests.conftest import BACKEND, PG_ADMIN_URL, PG_DATABASE, ROOT, TEST_VAR
+from workflow.db import make_engine
+
+ROWS = [
+    "INSERT INTO departments VALUES ('transport', 't', 't')",
+    "INSERT INTO windows (code, name_zh, name_en, level) VALUES ('W01', 'w', 'w', 'district')",
+    "INSERT INTO policies (code, name_zh, name_en, description_zh, description_en, "
+    "lead_department, allows_multiple_open, form_fields, required_documents, eligibility_rules, "
+    "promised_working_days, statutory_working_days, current_version) VALUES ('transport', 't', "
+    "'t', '', '', 'transport', false, '[]', '[]', '[]', 5, 10, 1)",
+    "INSERT INTO users (id, username, password_hash, role, name, created_at, language, "
+    "is_department_head) VALUES (1, 'a', 'x', 'applicant', 'a', CURRENT_TIMESTAMP, 'zh', false)",
+    "INSERT INTO applications (id, reference, applicant_id, policy_code, window_code, form, "
+    "status, correction_items, version, submitted_at, updated_at, automatic_failures, "
+    "due_date_provisional, sla_status, pledge_documents, pauses) VALUES (1, 'R1', 1, "
+    "'transport', 'W01', '{}', 'at_window', '[]', 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, "
+    "false, 'green', '[]', '[]')",
+    "INSERT INTO events (id, application_id, seq, action, to_status, actor_role, data, "
+    "created_at, prev_hash, hash) VALUES (7, 1, 1, 'submit', 'submitted', 'applicant', '{}', "
+    "CURRENT_TIMESTAMP, 'p', 'h')",
+    "INSERT INTO notifications (id, event_id, application_id, recipient_type, recipient, "
+    "channel, kind, status, body, created_at, attempts) VALUES (3, 7, 1, 'user', '1', 'sms', "
+    "'case_routed', 'delivered', '{}', CURRENT_TIMESTAMP, 1)",
+    "INSERT INTO delivery_attempts (notification_id, number, started_at, outcome, detail) "
+    "VALUES (3, 1, CURRENT_TIMESTAMP, 'delivered', 'ok')",
+]
+
+
+@pytest.fixture
+def database_url(database):
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{TEST_VAR / 'migration_0006.sqlite'}"
+        (TEST_VAR / "migration_0006.sqlite").unlink(missing_ok=True)
+        return
+    name = f"{PG_DATABASE}_m0006"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    yield database.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_upgrade_names_the_sources_and_keeps_the_attempts_and_downgrade_undoes_it(database_url):
+    config = AlembicConfig(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    command.upgrade(config, "0005")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in ROWS:
+                connection.execute(text(statement))
+        command.upgrade(config, "0006")
+        with engine.connect() as connection:
+            source = connection.execute(text("SELECT source FROM notifications")).scalar_one()
+            attempts = connection.execute(
+                text("SELECT notification_id, outcome FROM delivery_attempts")
+            ).all()
+        assert source == "event:7" and [tuple(a) for a in attempts] == [(3, "delivered")]
+        command.downgrade(config, "0005")
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT count(*) FROM delivery_attempts")).scalar_one()
+        assert kept == 1
+        command.upgrade(config, "head")
+    finally:
+        engine.dispose()

@@ -1,0 +1,193 @@
+"""Notices to the windows that are not about one case: an admin's broadcast to all 23, and each
+window's morning digest (new cases, due today, yellow, red).
+
+Either is fanned out as one outbox row per window, and each row is its own task, so no task
+outlives the broker's visibility timeout however slow one window's recipients are. A window's
+notification rows are unique per (source, recipient, channel): a task that runs twice, or a
+fan-out started twice, writes them once, and they are delivered once.
+"""
+
+import datetime as dt
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session as OrmSession
+
+from config.queues import TaskNames
+from workflow import outbox
+from workflow.actors import Actor
+from workflow.db import Session
+from workflow.errors import Forbidden
+from workflow.lifecycle import Role, Status
+from workflow.models import Application, Broadcast, Notification, NotificationRule, User
+from workflow.models import Window as WindowRow
+from workflow.models._types import utcnow
+from workflow.models.application import UNDER_REVIEW_SQL
+from workflow.notifications import (
+    BROADCAST,
+    CREATED,
+    DAILY_DIGEST,
+    DELIVERED,
+    EMAIL,
+    IN_APP,
+    USER,
+    WEBHOOK,
+    WINDOW_BOX,
+)  # fmt: skip
+from workflow.notifications import templates as wording
+from workflow.notifications.dispatch import FIRST_ATTEMPT_GRACE
+from workflow.repositories.calendar import load_calendar
+
+_TASK = TaskNames.NOTIFY_WINDOW
+_NOTIFICATIONS = Notification.__table__
+_INSERT_RETURNING = insert(_NOTIFICATIONS).returning(
+    _NOTIFICATIONS.c.id, _NOTIFICATIONS.c.channel, sort_by_parameter_order=True
+)
+
+
+def broadcast(
+    session: OrmSession, actor: Actor, kind: str, words: dict[str, str]
+) -> tuple[Broadcast, int]:
+    """An admin's message to every window, in the caller's transaction: the row and the number
+    of windows it goes to. `words` holds subject_zh, text_zh, subject_en and text_en (English
+    falls back to the Chinese)."""
+    if actor.role != Role.ADMIN:
+        raise Forbidden("Only an admin broadcasts to the windows.")
+    row = Broadcast(
+        kind=kind,
+        subject_zh=words["subject_zh"],
+        text_zh=words["text_zh"],
+        subject_en=words.get("subject_en") or words["subject_zh"],
+        text_en=words.get("text_en") or words["text_zh"],
+        created_by=actor.user_id,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row, _fan_out(session, f"broadcast:{row.id}", BROADCAST)
+
+
+def start_digest(today: dt.date) -> int:
+    """The morning digest of `today` (Beijing), on working days: the number of windows told."""
+    session = Session()
+    if not load_calendar(session).is_working_day(today):
+        session.rollback()
+        return 0
+    windows = _fan_out(session, f"digest:{today.isoformat()}", DAILY_DIGEST)
+    session.commit()
+    return windows
+
+
+def _fan_out(session: OrmSession, source: str, kind: str) -> int:
+    codes = list(session.scalars(select(WindowRow.code).order_by(WindowRow.code)))
+    for code in codes:
+        outbox.enqueue(session, _TASK, {"source": source, "kind": kind, "window": code})
+    return len(codes)
+
+
+def notify_window(outbox_ids: list[int]) -> list[int]:
+    """Write one window's rows for a broadcast or a digest; safe to run twice. Returns the ids
+    of the rows to deliver, which the same task then sends: a window's few recipients need no
+    further messages through the broker. Should the task die first, the sweep hands them over
+    once their grace is over."""
+    session = Session()
+    messages = outbox.claim(session, outbox_ids, _TASK)
+    outgoing = []
+    for message in messages:
+        source, kind, window = (message.payload[k] for k in ("source", "kind", "window"))
+        rows = _window_rows(session, source, kind, window)
+        if rows:
+            outgoing += [
+                notification_id
+                for notification_id, channel in session.execute(_INSERT_RETURNING, rows)
+                if channel != IN_APP
+            ]
+    outbox.mark_processed(session, messages)
+    session.commit()
+    return outgoing
+
+
+def _window_rows(session: OrmSession, source: str, kind: str, window_code: str) -> list[dict]:
+    """The rows this window's rules call for that are not written yet."""
+    channels = set(
+        session.scalars(
+            select(NotificationRule.channel).where(
+                NotificationRule.kind == kind,
+                NotificationRule.recipient == "window",
+                NotificationRule.active,
+            )
+        )
+    )
+    window = session.get(WindowRow, window_code)
+    if window is None or not channels:
+        return []
+    addresses = []  # (recipient type, address, channel, language)
+    if IN_APP in channels:
+        addresses.append((WINDOW_BOX, window_code, IN_APP, "zh"))
+    if WEBHOOK in channels and window.webhook_url:
+        addresses.append((WINDOW_BOX, window_code, WEBHOOK, "zh"))
+    if EMAIL in channels:
+        clerks = session.execute(
+            select(User.id, User.language).where(
+                User.role == Role.WINDOW_CLERK,
+                User.window_code == window_code,
+                User.email.is_not(None),
+            )
+        )
+        addresses += [(USER, str(user_id), EMAIL, language or "zh") for user_id, language in clerks]
+    written = set(
+        session.execute(
+            select(Notification.recipient_type, Notification.recipient, Notification.channel).where(
+                Notification.source == source
+            )
+        ).all()
+    )
+    words = wording.latest(session, {kind})
+    values = _values(session, source, kind, window_code)
+    now, rows = utcnow(), []
+    for box, address, channel, language in addresses:
+        if (box, address, channel) in written:
+            continue
+        template = words.get((kind, language)) or words[(kind, "zh")]
+        rendered = wording.render(template, values[template.language])
+        rows.append(
+            {
+                "source": source, "event_id": None, "application_id": None,
+                "recipient_type": box, "recipient": address, "channel": channel, "kind": kind,
+                "status": DELIVERED if channel == IN_APP else CREATED,
+                "body": {"audience": "window", "window": window_code, "subject": rendered.subject,
+                         "text": rendered.text, "language": template.language,
+                         "template_version": rendered.version},
+                "created_at": now, "attempts": 0,
+                "next_attempt_at": None if channel == IN_APP else now + FIRST_ATTEMPT_GRACE,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def _values(session: OrmSession, source: str, kind: str, window_code: str) -> dict[str, dict]:
+    """The template values per language."""
+    if kind == BROADCAST:
+        row = session.get(Broadcast, int(source.removeprefix("broadcast:")))
+        return {
+            "zh": {"title": row.subject_zh, "body": row.text_zh},
+            "en": {"title": row.subject_en, "body": row.text_en},
+        }
+    day = source.removeprefix("digest:")
+    counts = _digest_counts(session, window_code, dt.date.fromisoformat(day))
+    values = {"window": window_code, "date": day, **counts}
+    return {"zh": values, "en": values}
+
+
+def _digest_counts(session: OrmSession, window_code: str, today: dt.date) -> dict[str, int]:
+    of_window = Application.window_code == window_code
+    live = text(UNDER_REVIEW_SQL)
+
+    def count(*conditions) -> int:
+        return session.scalar(select(func.count()).where(of_window, *conditions)) or 0
+
+    return {
+        "new": count(Application.status == Status.AT_WINDOW),
+        "due_today": count(live, Application.due_date == today),
+        "yellow": count(live, Application.sla_status == "yellow"),
+        "red": count(live, Application.sla_status == "red"),
+    }
