@@ -19,10 +19,10 @@ this process's outbox publisher bound to the bench's publishing Celery app for t
 the API's is: after the commit its background thread publishes the 23 window rows, one message
 each (and it is unbound again after, as the pipeline measurement expects). The worker's
 `notifications.window` task writes each window's rows (in-app, delivered at once; the clerk's
-email; the webhook) and its publisher hands the two deliveries to `notifications.deliver`.
-Done: all rows of the broadcast `delivered` (polled in the database from the side). The work
-counted is 69 Celery tasks' worth (23 window tasks, 46 deliveries); the baseline is 69 no-ops
-published at once, done when counted.
+email; the webhook) and sends the email and the webhook itself, through the same delivery
+function `notifications.deliver` runs. Done: all rows of the broadcast `delivered` (polled in
+the database from the side). The baseline is as many no-ops as notifications, 23 x 3 = 69,
+published at once, done when counted: notifications delivered against no-op tasks run.
 fanout_ratio = median no-op seconds / median broadcast seconds (rounds take turns).
 
 Drain: 10,000 webhook rows (status created) inserted directly, their ids published to
@@ -301,8 +301,7 @@ def time_broadcast(probe: Probe, sinks: Sinks, setup: Setup) -> dict:
 
 
 def measure_fanout(app: Celery, redis: Redis, probe: Probe, sinks: Sinks, setup: Setup) -> dict:
-    # One window task per window, one delivery per email and webhook row (the in-app rows are
-    # written by the window tasks).
+    # One no-op per notification: each window's in-app row, its clerk's email, its webhook.
     tasks = len(setup.windows) + setup.emails + len(setup.windows)
     key = "bench:notifications:fanout"
     # This process publishes the broadcast's outbox rows after its commit, as the API does.

@@ -293,9 +293,9 @@ def _print_notifications(n: dict) -> None:
         f" /api/v1/admin/broadcasts), its {f['windows']} outbox rows published after the"
         " commit by the process's outbox publisher (one message a window, as the API does); done"
         f" when all {f['rows_per_broadcast']} rows (in-app, email, webhook) are delivered, polled"
-        f" every {f['poll_ms']:g} ms. That is {f['tasks']} tasks ({f['windows']} window tasks,"
-        f" {f['tasks'] - f['windows']} deliveries, which each window task's publisher sends"
-        f" together, about one message a window), against {f['tasks']} no-ops published at once;"
+        f" every {f['poll_ms']:g} ms. The {f['windows']} window tasks write their rows and send"
+        " their window's email and webhook themselves; against one no-op per notification,"
+        f" {f['tasks']}, published at once;"
         f" {f['rounds']} rounds taking turns after a warm-up, medians;"
         " fanout_ratio = no-op time / broadcast time."
     )

@@ -12,7 +12,7 @@ from flask import Flask
 
 from config.celery import celery_settings
 from tasks import applications, notifications, relay, sweeps  # noqa: F401  (registers the shared tasks)
-from workflow import db, publisher
+from workflow import db, publisher, transitions
 from workflow.db import Session
 
 log = logging.getLogger("tasks")
@@ -45,6 +45,9 @@ def celery_init_app(app: Flask) -> Celery:
             log.error("task %s failed id=%s: %s", self.name, task_id, type(exc).__name__)
 
     settings = app.config["SETTINGS"]
+    # The worker's own transitions (pre-check, sweeps) write their notification rows as they
+    # commit; the notices of requests reach it through the dispatcher's outbox rows.
+    transitions.write_notices_here()
     # Tasks retry when the database drops a connection, so they skip the per-checkout ping.
     db.bind(settings.DATABASE_URL, pre_ping=False)
     celery_app = Celery(app.name, task_cls=FlaskTask)

@@ -81,9 +81,10 @@ class SmtpSink:
     `fail_next(451)` answers the next RCPT TO with 451, `fail_next(550, stage="DATA", count=2)` the
     next two DATA commands with 550."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._handler = _SmtpHandler()
         self._controller: Controller | None = None
+        self._port = port  # 0: any free one; a given one to restart a server where it was
 
     @property
     def messages(self) -> list[SmtpMessage]:
@@ -104,7 +105,7 @@ class SmtpSink:
 
     def start(self) -> "SmtpSink":
         controller = _PortZeroController(
-            self._handler, hostname=HOST, port=0, server_hostname="sink.test"
+            self._handler, hostname=HOST, port=self._port, server_hostname="sink.test"
         )
         controller.start()
         self._controller = controller

@@ -10,6 +10,7 @@ same path, whatever their size.
 """
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session as OrmSession
@@ -32,6 +33,7 @@ from workflow.lifecycle import (
 )  # fmt: skip
 from workflow.models import Application, Event, OutboxMessage
 from workflow.models._types import utcnow
+from workflow.notifications import dispatch
 
 _CASES, _EVENTS, _OUTBOX = Application.__table__, Event.__table__, OutboxMessage.__table__
 _NEW_CASE_COLUMNS = [column.key for column in _CASES.columns if column.key != "id"]
@@ -117,15 +119,16 @@ def write_pending(session: OrmSession) -> None:
     now = utcnow()
     tasks = [(task, {"application_id": case.id}) for case, task in pending.tasks]
     if any(notices for _, _, notices in pending.events):
-        # One dispatcher message for the whole transaction: which event tells whom what.
+        event_ids = _ids(session, _EVENTS, events)
         told = [
             [event_id, [list(notice) for notice in notices]]
-            for (_, _, notices), event_id in zip(
-                pending.events, _ids(session, _EVENTS, events), strict=True
-            )
+            for (_, _, notices), event_id in zip(pending.events, event_ids, strict=True)
             if notices
         ]
-        tasks.append((TaskNames.DISPATCH_NOTIFICATIONS, {"events": told}))
+        if notices_written_here:
+            _write_notices(session, pending, events, event_ids, told)
+        else:  # one dispatcher message for the whole transaction: which event tells whom what
+            tasks.append((TaskNames.DISPATCH_NOTIFICATIONS, {"events": told}))
     else:
         _insert(session, _EVENTS, events)
     if tasks:
@@ -135,6 +138,26 @@ def write_pending(session: OrmSession) -> None:
         ]
         for (task, _), outbox_id in zip(tasks, _ids(session, _OUTBOX, rows), strict=True):
             outbox.publish_after_commit(session, task, outbox_id)
+
+
+# Where the notices' rows are written. A request leaves them to the dispatcher (one outbox row:
+# the request reads no rules, templates or people). The worker writes its own transitions' rows
+# in the same transaction, from what it holds: no second transaction, no broker round trip.
+notices_written_here = False
+
+
+def write_notices_here(enabled: bool = True) -> None:
+    global notices_written_here
+    notices_written_here = enabled
+
+
+def _write_notices(session, pending: _Pending, events: list[dict], event_ids, told) -> None:
+    seen = {
+        event_id: SimpleNamespace(id=event_id, **values)
+        for values, event_id in zip(events, event_ids, strict=True)
+    }
+    cases = {case.id: case for case, _, _ in pending.events}
+    dispatch.write_now(session, told, seen, cases)
 
 
 def _new_case_row(case: Application) -> dict:

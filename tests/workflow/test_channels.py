@@ -116,6 +116,19 @@ def test_email_is_delivered_on_the_attempt_after_a_temporary_refusal(smtp_sink):
     assert len(smtp_sink.messages) == 1
 
 
+def test_email_keeps_its_connection_and_opens_a_new_one_when_the_server_dropped_it():
+    with SmtpSink() as first:
+        channel = SmtpChannel(first.url, timeout=5)
+        assert channel.send(outgoing(reference="yh-n-1")).outcome is Outcome.DELIVERED
+        kept = channel._smtp
+        assert channel.send(outgoing(reference="yh-n-2")).outcome is Outcome.DELIVERED
+        assert channel._smtp is kept and len(first.messages) == 2  # one connection, two messages
+        port = first.port
+    with SmtpSink(port=port) as again:  # the server restarted: the kept connection is dead
+        assert channel.send(outgoing(reference="yh-n-3")).outcome is Outcome.DELIVERED
+        assert [m.message["Message-ID"] for m in again.messages] == ["<yh-n-3@yanhu.gov.cn>"]
+
+
 def test_email_requiring_starttls_from_a_server_without_it_is_permanent(smtp_sink):
     result = SmtpChannel(f"{smtp_sink.url}?starttls=true", timeout=5).send(outgoing())
     assert result == Result(Outcome.PERMANENT, "smtp extension not supported")

@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from config import TestConfig
+from config.queues import TaskNames
 from tests.factories import act, routed_case, run_dispatch, staff
 from tests.sinks import SmsProviderStandIn, SmtpSink, WebhookReceiver
+from workflow import transitions
 from workflow.db import Session
-from workflow.models import DeliveryAttempt, Notification, User, Window
+from workflow.models import DeliveryAttempt, Notification, OutboxMessage, User, Window
 from workflow.models._types import utcnow
 from workflow.notifications import reference_of
 from workflow.notifications.channels import channels_from_settings
@@ -217,3 +219,22 @@ def test_each_event_recipient_and_channel_has_one_row(client, sinks):
     ).all()  # fmt: skip
     Session.remove()
     assert duplicates == []
+
+
+def test_the_workers_own_transitions_write_their_rows_as_they_commit(client, sinks):
+    """In the worker the pre-check's notices are rows at once, the same rows the dispatcher
+    would write, with no dispatcher message left behind."""
+    transitions.write_notices_here()
+    try:
+        staff(client, "window_clerk", window="W03", email="clerk@w03.example.gov.cn")
+        routed_case(client)
+    finally:
+        transitions.write_notices_here(False)
+    waiting = Session().scalar(
+        select(func.count()).where(OutboxMessage.task == TaskNames.DISPATCH_NOTIFICATIONS)
+    )
+    Session.remove()
+    assert waiting == 0
+    assert {(row.kind, row.channel) for row in _rows()} == {
+        ("case_arrived", "in_app"), ("case_arrived", "email"), ("case_routed", "in_app"),
+    }  # fmt: skip

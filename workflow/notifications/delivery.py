@@ -127,7 +127,7 @@ def _claim(ids: list[int], policy: DeliveryPolicy, answers: list[Delivered]) -> 
     answers += [
         Delivered(notification_id, None) for notification_id in ids if notification_id not in taken
     ]
-    _load_destinations(session, rows)
+    people, windows = _load_destinations(session, rows)
     claimed = []
     for row in rows:
         held = _held_until(row, now, policy)
@@ -141,19 +141,27 @@ def _claim(ids: list[int], policy: DeliveryPolicy, answers: list[Delivered]) -> 
         row.next_attempt_at = now + timedelta(seconds=policy.lease_seconds)
         session.add(DeliveryAttempt(notification_id=row.id, number=row.attempts, started_at=now,
                                     detail=""))  # fmt: skip
-        claimed.append(_Attempt(row.id, row.attempts, row.channel, _outgoing(session, row)))
+        message = _outgoing(row, people, windows)
+        claimed.append(_Attempt(row.id, row.attempts, row.channel, message))
     session.commit()
     return claimed
 
 
-def _load_destinations(session: OrmSession, rows: list[Notification]) -> None:
-    """The people and windows the rows go to, in one read each (session.get finds them after)."""
+def _load_destinations(session: OrmSession, rows: list[Notification]) -> tuple[dict, dict]:
+    """The people and the windows the rows go to, in one read each."""
     people = {int(row.recipient) for row in rows if row.channel != WEBHOOK}
     windows = {row.recipient for row in rows if row.channel == WEBHOOK}
-    if people:
-        session.scalars(select(User).where(User.id.in_(people))).all()
-    if windows:
-        session.scalars(select(WindowRow).where(WindowRow.code.in_(windows))).all()
+    found_people = (
+        {user.id: user for user in session.scalars(select(User).where(User.id.in_(people)))}
+        if people
+        else {}
+    )
+    found_windows = (
+        {w.code: w for w in session.scalars(select(WindowRow).where(WindowRow.code.in_(windows)))}
+        if windows
+        else {}
+    )
+    return found_people, found_windows
 
 
 def _held_until(row: Notification, now, policy: DeliveryPolicy):
@@ -165,19 +173,19 @@ def _held_until(row: Notification, now, policy: DeliveryPolicy):
     return now + timedelta(seconds=wait) if wait else None
 
 
-def _outgoing(session: OrmSession, row: Notification) -> Outgoing | None:
+def _outgoing(row: Notification, people: dict, windows: dict) -> Outgoing | None:
     """The message for the row's destination as it is now, or None if there is none (an email
     address removed since, a webhook switched off)."""
     body = row.body
     reference = reference_of(row.id)
     if row.channel == WEBHOOK:
-        window = session.get(WindowRow, row.recipient)
+        window = windows.get(row.recipient)
         if window is None or not window.webhook_url:
             return None
         payload = {"id": reference, "kind": row.kind, **body}
         return Outgoing(reference, window.webhook_url, body["subject"], body["text"], payload,
                         window.webhook_secret)  # fmt: skip
-    person = session.get(User, int(row.recipient))
+    person = people.get(int(row.recipient))
     to = None if person is None else (person.email if row.channel == EMAIL else person.phone)
     if not to:
         return None

@@ -1,8 +1,10 @@
 """The dispatcher: a transition's notices become notification rows, one per recipient and
 channel, by the rule table and the templates.
 
-A transition writes one outbox row naming its events and their notices (workflow/transitions.py).
-The dispatcher claims that row, and in one transaction writes the rows and marks it processed:
+A request's transition writes one outbox row naming its events and their notices
+(workflow/transitions.py); in the worker, a transition's rows are written at once by write_now,
+in its own transaction, from the events and cases it holds. The dispatcher claims an outbox row,
+and in one transaction writes the rows and marks it processed:
 a message delivered twice finds it processed, and the unique (event, recipient, channel) key is
 the backstop (I3). In-app rows are delivered as they are written; the others start `created`
 and are handed to the delivery workers after the commit (workflow/notifications/delivery.py).
@@ -70,20 +72,10 @@ def dispatch_notices(outbox_ids: list[int]) -> dict:
     messages += outbox.claim_backlog(session, _TASK, BACKLOG_BATCH - len(messages), messages)
     told = [(event_id, notices) for m in messages for event_id, notices in m.payload["events"]]
     rows = _rows(session, told)
-    counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        counts[row["channel"]] += 1
-    in_app = [row for row in rows if row["channel"] == IN_APP]
-    outgoing = [row for row in rows if row["channel"] != IN_APP]
-    connection = session.connection()
-    if in_app:
-        connection.execute(_INSERT, in_app)
-    if outgoing:
-        for notification_id in connection.execute(_INSERT_RETURNING, outgoing).scalars():
-            outbox.publish_after_commit(session, TaskNames.DELIVER_NOTIFICATIONS, notification_id)
+    _write(session, rows)
     outbox.mark_processed(session, messages)
     session.commit()
-    return dict(counts)
+    return _counts(rows)
 
 
 @dataclass
@@ -100,8 +92,35 @@ class _Context:
     webhooks: set[str] = field(default_factory=set)
 
 
-def _rows(session: OrmSession, told: list[tuple[int, list]]) -> list[dict]:
-    context = _context(session, told)
+def write_now(session: OrmSession, told: list[tuple[int, list]], events: dict, cases: dict) -> dict:
+    """The rows of these notices, written in the caller's transaction from the events and cases
+    it holds (a worker's own transitions: no outbox row, no second transaction). Counts per
+    channel, as dispatch_notices returns them."""
+    rows = _rows(session, told, events, cases)
+    _write(session, rows)
+    return _counts(rows)
+
+
+def _write(session: OrmSession, rows: list[dict]) -> None:
+    in_app = [row for row in rows if row["channel"] == IN_APP]
+    outgoing = [row for row in rows if row["channel"] != IN_APP]
+    connection = session.connection()
+    if in_app:
+        connection.execute(_INSERT, in_app)
+    if outgoing:
+        for notification_id in connection.execute(_INSERT_RETURNING, outgoing).scalars():
+            outbox.publish_after_commit(session, TaskNames.DELIVER_NOTIFICATIONS, notification_id)
+
+
+def _counts(rows: list[dict]) -> dict:
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row["channel"]] += 1
+    return dict(counts)
+
+
+def _rows(session: OrmSession, told: list[tuple[int, list]], events=None, cases=None) -> list[dict]:
+    context = _context(session, told, events, cases)
     now = utcnow()
     rows, seen = [], set()
     for event_id, notices in told:
@@ -137,19 +156,21 @@ def _rows(session: OrmSession, told: list[tuple[int, list]]) -> list[dict]:
     return rows
 
 
-def _context(session: OrmSession, told: list[tuple[int, list]]) -> _Context:
-    events = {
-        event.id: event
-        for event in session.scalars(select(Event).where(Event.id.in_([e for e, _ in told])))
-    }
-    cases = {
-        case.id: case
-        for case in session.scalars(
-            select(Application).where(
-                Application.id.in_({event.application_id for event in events.values()})
+def _context(session: OrmSession, told: list[tuple[int, list]], events, cases) -> _Context:
+    if events is None:
+        events = {
+            event.id: event
+            for event in session.scalars(select(Event).where(Event.id.in_([e for e, _ in told])))
+        }
+    if cases is None:
+        cases = {
+            case.id: case
+            for case in session.scalars(
+                select(Application).where(
+                    Application.id.in_({event.application_id for event in events.values()})
+                )
             )
-        )
-    }
+        }
     rules: dict[tuple[str, str], list[str]] = defaultdict(list)
     for rule in session.scalars(select(NotificationRule).where(NotificationRule.active)):
         rules[(rule.kind, rule.recipient)].append(rule.channel)

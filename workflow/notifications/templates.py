@@ -5,9 +5,10 @@ can only read the values it is given. Every placeholder a template may use is li
 PLACEHOLDERS; a template naming another fails when it is loaded, not when a message is sent.
 """
 
+import functools
 from dataclasses import dataclass
 
-from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2 import StrictUndefined, Template, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
@@ -80,7 +81,14 @@ def render(template: MessageTemplate, values: dict) -> Rendered:
 
 
 def _render(source: str, values: dict) -> str:
-    return _ENVIRONMENT.from_string(source).render(**values)
+    return _compiled(source).render(**values)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(source: str) -> Template:
+    # Compiling costs about a hundred times what rendering does; a template's text is its key,
+    # so a new version is compiled when it is first used.
+    return _ENVIRONMENT.from_string(source)
 
 
 def latest(session: OrmSession, codes: set[str]) -> dict[tuple[str, str], MessageTemplate]:

@@ -18,7 +18,14 @@ from workflow.actors import Actor
 from workflow.db import Session
 from workflow.errors import Forbidden
 from workflow.lifecycle import Role, Status
-from workflow.models import Application, Broadcast, Notification, NotificationRule, User
+from workflow.models import (
+    Application,
+    Broadcast,
+    Notification,
+    NotificationRule,
+    OutboxMessage,
+    User,
+)
 from workflow.models import Window as WindowRow
 from workflow.models._types import utcnow
 from workflow.models.application import UNDER_REVIEW_SQL
@@ -39,6 +46,9 @@ from workflow.repositories.calendar import load_calendar
 
 _TASK = TaskNames.NOTIFY_WINDOW
 _NOTIFICATIONS = Notification.__table__
+_OUTBOX_RETURNING = insert(OutboxMessage.__table__).returning(
+    OutboxMessage.__table__.c.id, sort_by_parameter_order=True
+)
 _INSERT_RETURNING = insert(_NOTIFICATIONS).returning(
     _NOTIFICATIONS.c.id, _NOTIFICATIONS.c.channel, sort_by_parameter_order=True
 )
@@ -79,8 +89,14 @@ def start_digest(today: dt.date) -> int:
 
 def _fan_out(session: OrmSession, source: str, kind: str) -> int:
     codes = list(session.scalars(select(WindowRow.code).order_by(WindowRow.code)))
-    for code in codes:
-        outbox.enqueue(session, _TASK, {"source": source, "kind": kind, "window": code})
+    now = utcnow()
+    rows = [
+        {"task": _TASK, "payload": {"source": source, "kind": kind, "window": code},
+         "created_at": now, "attempts": 0}
+        for code in codes
+    ]  # fmt: skip
+    for outbox_id in session.execute(_OUTBOX_RETURNING, rows).scalars():
+        outbox.publish_after_commit(session, _TASK, outbox_id)  # one message each: see above
     return len(codes)
 
 

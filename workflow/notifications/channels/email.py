@@ -1,10 +1,12 @@
 """Email over SMTP, and the one builder of the message both the SMTP and the file channel send."""
 
 import functools
+import os
 import re
 import smtplib
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -100,11 +102,19 @@ def _local_hostname() -> str:
 
 
 class SmtpChannel:
+    """Sends over one kept connection per process: a connection, EHLO, STARTTLS and login cost
+    more than a message. A kept connection the server has dropped is opened again once; one idle
+    for IDLE_SECONDS is closed first, before the server's own idle timeout can catch it."""
+
     name = "email"
+    IDLE_SECONDS = 30.0
 
     def __init__(self, url: str, timeout: float) -> None:
         self.server = parse_smtp_url(url)
         self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+        self._owner = 0  # the pid that opened it: a forked child opens its own
+        self._last_used = 0.0
 
     def send(self, message: Outgoing) -> Result:
         prepared = prepare_email(message, self.server.sender)
@@ -119,6 +129,40 @@ class SmtpChannel:
         return Result(Outcome.DELIVERED, "smtp 250")
 
     def _deliver(self, email: EmailMessage, to: str) -> None:
+        kept = self._kept()
+        if kept is not None:
+            try:
+                self._send_on(kept, email, to)
+                return
+            except (smtplib.SMTPServerDisconnected, OSError):
+                self._drop()  # gone while idle: once more on a new connection
+        smtp = self._connect()
+        try:
+            self._send_on(smtp, email, to)
+        except BaseException:
+            _quit(smtp)
+            raise
+        self._smtp, self._owner = smtp, os.getpid()
+
+    def _send_on(self, smtp: smtplib.SMTP, email: EmailMessage, to: str) -> None:
+        smtp.send_message(email, from_addr=self.server.sender, to_addrs=[to])
+        self._last_used = time.monotonic()
+
+    def _kept(self) -> smtplib.SMTP | None:
+        if self._smtp is None or self._owner != os.getpid():
+            self._smtp = None
+            return None
+        if time.monotonic() - self._last_used > self.IDLE_SECONDS:
+            self._drop()
+            return None
+        return self._smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            _quit(self._smtp)
+        self._smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
         server = self.server
         if server.implicit_tls:
             smtp = smtplib.SMTP_SSL(
@@ -137,9 +181,10 @@ class SmtpChannel:
                 smtp.starttls(context=ssl.create_default_context())
             if server.user:
                 smtp.login(server.user, server.password or "")
-            smtp.send_message(email, from_addr=server.sender, to_addrs=[to])
-        finally:
+        except BaseException:
             _quit(smtp)
+            raise
+        return smtp
 
 
 def _quit(smtp: smtplib.SMTP) -> None:
