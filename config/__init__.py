@@ -111,6 +111,15 @@ class ProductionConfig(Config):
             raise RuntimeError(f"production needs these variables set: {', '.join(missing)}")
         if len(os.environ["SECRET_KEY"]) < 32:
             raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs access tokens)")
+        # Receipts signed with the embedded placeholder could be forged by anyone who read it.
+        if (
+            os.environ.get("SMS_PROVIDER_URL")
+            and len(os.environ.get("SMS_CALLBACK_SECRET", "")) < 32
+        ):
+            raise RuntimeError(
+                "SMS_PROVIDER_URL needs SMS_CALLBACK_SECRET, at least 32 characters (it checks"
+                " the provider's delivery receipts)"
+            )
 
 
 class TestConfig(Config):

@@ -30,6 +30,18 @@ def test_production_refuses_a_short_secret(monkeypatch):
         ProductionConfig()
 
 
+def test_production_with_an_sms_provider_needs_its_own_receipt_secret(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/yanhu")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("SMS_PROVIDER_URL", "https://sms.example.cn/send")
+    monkeypatch.delenv("SMS_CALLBACK_SECRET", raising=False)
+    with pytest.raises(RuntimeError, match="SMS_CALLBACK_SECRET"):
+        ProductionConfig()
+    monkeypatch.setenv("SMS_CALLBACK_SECRET", "s" * 32)
+    ProductionConfig()
+
+
 def test_production_never_seeds_demo_accounts():
     assert ProductionConfig.DEMO_ACCOUNTS is False
 
