@@ -3,13 +3,15 @@
 from amqp.exceptions import ChannelError
 from sqlalchemy import func, select
 
+from config.queues import TaskNames
 from tests.processes import wait_for
 from workflow import outbox
 from workflow.db import Session
 from workflow.models import Application, Event, Notification, OutboxMessage
 from workflow.notifications import IN_APP
 from workflow.notifications import WINDOW_BOX as WINDOW
-from workflow.publisher import publisher_for
+from workflow.notifications.delivery import overdue
+from workflow.publisher import publish_grouped, publisher_for
 
 
 def statuses() -> dict[int, str]:
@@ -75,6 +77,15 @@ def _window_notes(case_ids: list[int]) -> int:
     )
     Session.remove()
     return count
+
+
+def sweep_notifications(app) -> None:
+    """What beat's notification sweep does: hand over every row whose time has come."""
+    handed_over, _ = overdue()
+    publish_grouped(
+        publisher_for(app.extensions["celery"]),
+        [(TaskNames.DELIVER_NOTIFICATIONS, notification_id) for notification_id in handed_over],
+    )
 
 
 def queue_length(celery_app, queue: str) -> int:

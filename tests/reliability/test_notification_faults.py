@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from tests.conftest import TEST_VAR
 from tests.factories import act, register, run_dispatch, run_precheck, staff, submit, user_id
 from tests.processes import CeleryWorker, wait_for
+from tests.reliability.helpers import sweep_notifications
 from tests.sinks import SmsProviderStandIn, WebhookReceiver
 from workflow.actors import Actor
 from workflow.db import Session
@@ -15,8 +16,6 @@ from workflow.lifecycle import Role
 from workflow.models import Application, Notification, Window
 from workflow.models._types import utcnow
 from workflow.notifications import FINAL, reference_of
-from workflow.notifications.delivery import overdue
-from workflow.publisher import publish_grouped, publisher_for
 from workflow.services.notification_admin import send_broadcast
 
 SECRET = "a-webhook-secret-of-some-length"
@@ -58,15 +57,6 @@ def _statuses(**where) -> dict[str, int]:
     ).all()  # fmt: skip
     Session.remove()
     return dict(rows)
-
-
-def _sweep(app) -> None:
-    """What beat's notification sweep does."""
-    handed_over, _ = overdue()
-    publish_grouped(
-        publisher_for(app.extensions["celery"]),
-        [("notifications.deliver", notification_id) for notification_id in handed_over],
-    )
 
 
 def test_one_windows_webhook_down_leaves_the_other_22_unaffected(client, sinks, faulty_worker):
@@ -159,8 +149,8 @@ def test_deliveries_the_broker_lost_are_sent_by_the_sweep_and_two_sweeps_send_on
     [row_id] = session.scalars(select(Notification.id).where(Notification.channel == "sms"))
     Session.remove()
     faulty_worker.start()
-    _sweep(app)
-    _sweep(app)  # a second beat at the same moment
+    sweep_notifications(app)
+    sweep_notifications(app)  # a second beat at the same moment
     wait_for(lambda: reference_of(row_id) in sms.accepted, 60, message="the SMS resent")
     wait_for(lambda: set(_statuses(channel="sms")) <= FINAL | {"sending"}, 30, message="settled")
     assert len(sms.accepted) == 1

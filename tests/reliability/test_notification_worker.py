@@ -11,12 +11,11 @@ from sqlalchemy import select, update
 from tests.conftest import TEST_VAR
 from tests.factories import act, auth, register, staff, submit
 from tests.processes import CeleryWorker, wait_for
+from tests.reliability.helpers import sweep_notifications
 from tests.sinks import SmsProviderStandIn, SmtpSink, WebhookReceiver
 from workflow.db import Session
 from workflow.models import Notification, Window
 from workflow.notifications import reference_of
-from workflow.notifications.delivery import overdue
-from workflow.publisher import publish_grouped, publisher_for
 
 SECRET = "a-webhook-secret-of-some-length"
 
@@ -78,36 +77,55 @@ def test_the_worker_routes_a_case_and_tells_the_window_by_email_and_webhook(
     assert len(smtp.messages) == 1 and len(hook.requests) == 1
 
 
-def test_a_worker_killed_while_sending_leaves_one_message_at_the_provider(
-    app, client, sinks, notifying_worker
-):
-    _, sms, _ = sinks
+def _sms_in_flight(client, sms, window: str) -> None:
+    """A correction notice whose SMS the (slow) provider is receiving right now."""
     sms.requests.clear(), sms.accepted.clear()
     sms.hang_seconds = 3.0  # the provider is slow: the kill lands while the request is open
-    clerk = staff(client, "window_clerk", window="W06")
+    clerk = staff(client, "window_clerk", window=window)
     token, _ = register(client)
-    case_id = submit(client, token, "transport", "W06").json["id"]
+    case_id = submit(client, token, "transport", window).json["id"]
     wait_for(lambda: _case_at_window(client, clerk, case_id), 60, message="the case to route")
     item = {"code": "x", "message_zh": "请补充材料", "message_en": "Add a document"}
     assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
     wait_for(lambda: len(sms.requests) >= 1, 60, message="the SMS to reach the provider")
-    notifying_worker.kill()
-    sms.hang_seconds = 0.0
-    notifying_worker.start()
+
+
+def _assert_resent_once(app, sms) -> None:
+    """Beat's sweep, until the resend is accepted: one reference, one message at the provider
+    however often it was sent."""
     [row_id] = Session().scalars(select(Notification.id).where(Notification.channel == "sms"))
     Session.remove()
 
-    def swept_and_accepted() -> bool:  # what beat's sweep does, until the resend is accepted
-        handed_over, _ = overdue()
-        publish_grouped(
-            publisher_for(app.extensions["celery"]),
-            [("notifications.deliver", notification_id) for notification_id in handed_over],
-        )
+    def swept_and_accepted() -> bool:
+        sweep_notifications(app)
         return _statuses("sms") == ["sending"] and _sent(row_id)
 
     wait_for(swept_and_accepted, 60, interval=0.5, message="the SMS to be resent and accepted")
     assert {request["reference"] for request in sms.requests} == {reference_of(row_id)}
-    assert len(sms.accepted) == 1  # the provider took it once, however often it was sent
+    assert len(sms.accepted) == 1
+
+
+def test_a_worker_killed_while_sending_leaves_one_message_at_the_provider(
+    app, client, sinks, notifying_worker
+):
+    _, sms, _ = sinks
+    _sms_in_flight(client, sms, "W06")
+    notifying_worker.kill()
+    sms.hang_seconds = 0.0
+    notifying_worker.start()
+    _assert_resent_once(app, sms)
+
+
+def test_a_pool_child_killed_while_sending_leaves_one_message_at_the_provider(
+    app, client, sinks, notifying_worker
+):
+    _, sms, _ = sinks
+    _sms_in_flight(client, sms, "W07")
+    # That child alone: the main process lives on and forks a new one.
+    child = wait_for(lambda: _sending_child(notifying_worker, sms.port), 10, message="a sender")
+    os.kill(child, signal.SIGKILL)
+    sms.hang_seconds = 0.0
+    _assert_resent_once(app, sms)
 
 
 def _sent(row_id: int) -> bool:
@@ -133,36 +151,3 @@ def _sending_child(worker: CeleryWorker, port: int) -> int | None:
     ).stdout  # fmt: skip
     sending = [int(child) for child in children if f"pid={child}," in sockets]
     return sending[0] if len(sending) == 1 else None
-
-
-def test_a_pool_child_killed_while_sending_leaves_one_message_at_the_provider(
-    app, client, sinks, notifying_worker
-):
-    _, sms, _ = sinks
-    sms.requests.clear(), sms.accepted.clear()
-    sms.hang_seconds = 3.0
-    clerk = staff(client, "window_clerk", window="W07")
-    token, _ = register(client)
-    case_id = submit(client, token, "transport", "W07").json["id"]
-    wait_for(lambda: _case_at_window(client, clerk, case_id), 60, message="the case to route")
-    item = {"code": "x", "message_zh": "请补充材料", "message_en": "Add a document"}
-    assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
-    wait_for(lambda: len(sms.requests) >= 1, 60, message="the SMS to reach the provider")
-    # That child alone: the main process lives on and forks a new one.
-    child = wait_for(lambda: _sending_child(notifying_worker, sms.port), 10, message="a sender")
-    os.kill(child, signal.SIGKILL)
-    sms.hang_seconds = 0.0
-    [row_id] = Session().scalars(select(Notification.id).where(Notification.channel == "sms"))
-    Session.remove()
-
-    def swept_and_accepted() -> bool:
-        handed_over, _ = overdue()
-        publish_grouped(
-            publisher_for(app.extensions["celery"]),
-            [("notifications.deliver", notification_id) for notification_id in handed_over],
-        )
-        return _statuses("sms") == ["sending"] and _sent(row_id)
-
-    wait_for(swept_and_accepted, 60, interval=0.5, message="the SMS to be resent and accepted")
-    assert {request["reference"] for request in sms.requests} == {reference_of(row_id)}
-    assert len(sms.accepted) == 1
