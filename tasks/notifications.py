@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 from config.queues import TASK_QUEUES, TaskNames
 from workflow.deadlines import local_today
 from workflow.notifications.channels import channels_from_settings
-from workflow.notifications.delivery import DeliveryPolicy, deliver, overdue
+from workflow.notifications.delivery import Delivered, DeliveryPolicy, deliver, overdue, send
 from workflow.notifications.dispatch import dispatch_notices
 from workflow.notifications.pacing import ChannelLimits, QuietHours
 from workflow.notifications.windows import notify_window, start_digest
@@ -37,7 +37,10 @@ def deliver_notifications(notification_ids: list[int]) -> dict:
 
 def _deliver(notification_ids: list[int]) -> dict:
     settings = flask_app.config["SETTINGS"]
-    done = deliver(notification_ids, _channels_for(settings), _policy(settings))
+    return _retry_later(deliver(notification_ids, _channels_for(settings), _policy(settings)))
+
+
+def _retry_later(done: list[Delivered]) -> dict:
     for row in done:
         if row.retry_in is not None:
             # A hint only: the row's next_attempt_at is what counts, and the sweep finds it
@@ -58,8 +61,10 @@ def _deliver(notification_ids: list[int]) -> dict:
     max_retries=5,
 )
 def notify_one_window(outbox_ids: list[int]) -> dict:
-    outgoing = notify_window(outbox_ids)
-    return _deliver(outgoing) if outgoing else {"taken": 0, "asked": 0}
+    settings = flask_app.config["SETTINGS"]
+    policy = _policy(settings)
+    claimed, held = notify_window(outbox_ids, policy)
+    return _retry_later(held + send(claimed, _channels_for(settings), policy))
 
 
 @shared_task(name=TaskNames.START_DIGEST, max_retries=0)

@@ -15,6 +15,7 @@ from workflow.models import (
     Window,
     WindowTask,
 )
+from workflow.notifications.delivery import DeliveryPolicy
 from workflow.notifications.windows import notify_window
 
 BROADCASTS = "/api/v1/admin/broadcasts"
@@ -23,6 +24,8 @@ TEMPLATE = "/api/v1/admin/templates/case_arrived"
 WORDS = {"subject_zh": "新版购房补贴政策发布", "text_zh": "自 2027 年 1 月 1 日起施行。"}
 NEW_RULE = {"kind": "case_routed", "recipient": "applicant", "channel": "sms"}
 EDIT = {"language": "zh", "subject": "新案件 {{ reference }}", "text": "请受理。"}
+
+POLICY = DeliveryPolicy(quiet_hours=None)  # claims the rows the windows' tasks write
 
 
 @pytest.fixture(autouse=True)
@@ -108,14 +111,14 @@ def test_a_broadcast_reaches_each_window_once(client):
     )  # fmt: skip
 
     ids = [task.id for task in tasks]
-    assert notify_window(ids) == []  # in-app rows only: nothing to send out
+    assert notify_window(ids, POLICY) == ([], [])  # in-app rows only: nothing to send out
     assert _window_messages() == codes
-    assert notify_window(ids) == []  # already done
+    assert notify_window(ids, POLICY) == ([], [])  # already done
     # Even redelivered as new (as if the first run had not recorded it), nothing is written twice.
     waiting = update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(processed_at=None)
     Session().execute(waiting)
     Session().commit()
-    notify_window(ids)
+    notify_window(ids, POLICY)
     Session.remove()
     assert _window_messages() == codes  # one row a window still
 
@@ -132,7 +135,7 @@ def test_a_rule_switched_off_stops_the_broadcast_on_that_channel(client):
     assert switched.json["active"] is False
     response = client.post(BROADCASTS, json={"kind": "notice", **WORDS}, headers=auth(admin))
     assert response.status_code == 202
-    assert notify_window([task.id for task in _fan_out_tasks()]) == []
+    assert notify_window([task.id for task in _fan_out_tasks()], POLICY) == ([], [])
     Session.remove()
     assert _window_messages() == []
 

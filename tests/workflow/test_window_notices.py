@@ -11,12 +11,15 @@ from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
 from workflow.models import Notification, OutboxMessage, Window
+from workflow.notifications.delivery import DeliveryPolicy
 from workflow.notifications.windows import _fan_out, notify_window, start_digest
 from workflow.publisher import publish_grouped
 from workflow.repositories.calendar import load_calendar
 from workflow.services.notification_admin import send_broadcast
 
 WORDS = {"subject_zh": "新版购房补贴政策发布", "text_zh": "自 2027 年 1 月 1 日起施行。"}
+
+POLICY = DeliveryPolicy(quiet_hours=None)  # claims the rows the windows' tasks write
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +72,7 @@ def test_a_broadcast_is_one_task_per_window_and_one_row_per_recipient(client):
     )
     assert published == [[m] for m in messages]  # each window its own task
     for message in messages:
-        notify_window([message])
+        notify_window([message], POLICY)
     source = f"broadcast:{sent.id}"
     session = Session()
     _fan_out(session, source, "broadcast")  # the fan-out again: 23 more tasks
@@ -78,7 +81,7 @@ def test_a_broadcast_is_one_task_per_window_and_one_row_per_recipient(client):
     again = _window_messages()
     assert len(again) == 23
     for message in again:
-        notify_window([message])
+        notify_window([message], POLICY)
     assert _count(source=source, channel="in_app") == 23
     assert _count(source=source, channel="email") == 1
     assert _count(source=source, channel="webhook") == 1
@@ -113,7 +116,7 @@ def test_the_digest_runs_on_working_days_and_counts_each_windows_cases(client):
     assert start_digest(working) == 23
     assert start_digest(working) == 23  # a second beat: its rows come to nothing new
     for message in _window_messages():
-        notify_window([message])
+        notify_window([message], POLICY)
     source = f"digest:{working.isoformat()}"
     assert _count(source=source, channel="in_app") == 23
     [note] = Session().scalars(

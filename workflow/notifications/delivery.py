@@ -2,18 +2,18 @@
 status ends: the far side's answer, a receipt, or the sweep.
 
 The rows of one call are claimed in a short transaction (`sending`, one more attempt each,
-logged), sent one by one with no transaction open (one failing destination never holds up
-another), and their answers recorded in another. A worker that dies mid-send leaves the rows
-claimed until their lease runs out; the sweep then hands them over again and they are resent
-with the same reference, so the far side can tell a resend apart. A final status is never left
-(FINAL).
+logged; rows a worker writes itself are claimed in the transaction that writes them), sent one
+by one with no transaction open (one failing destination never holds up another), and their
+answers recorded in another. A worker that dies mid-send leaves the rows claimed until their
+lease runs out; the sweep then hands them over again and they are resent with the same
+reference, so the far side can tell a resend apart. A final status is never left (FINAL).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
@@ -68,11 +68,28 @@ class Delivered:
 def deliver(
     notification_ids: list[int], channels: dict[str, Channel], policy: DeliveryPolicy
 ) -> list[Delivered]:
-    """Send the rows among these that are waiting for an attempt. The rows are claimed together
-    and their answers recorded together (two short transactions per call, not per row); each
-    is sent alone, and an error sending one is that row's answer, not the others'."""
-    answers: list[Delivered] = []
-    claimed = _claim(notification_ids, policy, answers)
+    """Send the rows among these that are waiting for an attempt: claimed together in one short
+    transaction, then sent (see `send`)."""
+    session = Session()
+    now = utcnow()
+    rows = list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.id.in_(notification_ids), *_claimable(now))
+            .order_by(Notification.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    taken = {row.id for row in rows}
+    answers = [Delivered(n, None) for n in notification_ids if n not in taken]
+    claimed = claim(session, rows, policy, answers)
+    session.commit()
+    return answers + send(claimed, channels, policy)
+
+
+def send(claimed: list["Attempt"], channels: dict[str, Channel], policy: DeliveryPolicy):
+    """Send each claimed attempt alone, with no transaction open (an error sending one is that
+    row's answer, not the others'), then record the answers together in one transaction."""
     results = []
     for attempt in claimed:
         technical = False
@@ -85,13 +102,13 @@ def deliver(
                 log.exception("notification %s: %s adapter raised", attempt.id, attempt.channel)
                 result, technical = Result(Outcome.TEMPORARY, f"error {type(error).__name__}"), True
         results.append((attempt, result, technical))
-    if results:
-        answers += _record(results, policy)
-    return answers
+    return _record(results, policy) if results else []
 
 
 @dataclass(frozen=True)
-class _Attempt:
+class Attempt:
+    """One claimed try of a row: what to send, and the number its answer is recorded under."""
+
     id: int
     number: int
     channel: str
@@ -109,41 +126,38 @@ def _claimable(now):
     )
 
 
-def _claim(ids: list[int], policy: DeliveryPolicy, answers: list[Delivered]) -> list[_Attempt]:
-    """Take the rows waiting for an attempt (one more attempt each, logged, leased); the others
-    are answered at once: not taken, or held back (quiet hours, a rate limit) without using an
-    attempt."""
-    session = Session()
+def claim(
+    session: OrmSession,
+    rows: list[Notification],
+    policy: DeliveryPolicy,
+    answers: list,
+    destinations: tuple[dict, dict] | None = None,
+) -> list[Attempt]:
+    """In the caller's transaction, on rows it has locked or is writing: one more attempt each,
+    logged and leased; the rows held back (quiet hours, a rate limit) are answered in `answers`
+    without using an attempt. The caller commits, then sends what is returned. `destinations`
+    are the rows' people by id and windows by code, when the caller has just read them."""
     now = utcnow()
-    rows = list(
-        session.scalars(
-            select(Notification)
-            .where(Notification.id.in_(ids), *_claimable(now))
-            .order_by(Notification.id)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    taken = {row.id for row in rows}
-    answers += [
-        Delivered(notification_id, None) for notification_id in ids if notification_id not in taken
-    ]
-    people, windows = _load_destinations(session, rows)
-    claimed = []
+    trying, held_back = [], []
     for row in rows:
         held = _held_until(row, now, policy)
         if held is not None:
             row.not_before = row.next_attempt_at = held  # the sweep hands it over then
             wait = (held - now).total_seconds()
-            answers.append(Delivered(row.id, None, wait if wait < 60 else None))
+            held_back.append((row, wait if wait < 60 else None))
             continue
         row.status = SENDING
-        row.attempts += 1
+        row.attempts = (row.attempts or 0) + 1
         row.next_attempt_at = now + timedelta(seconds=policy.lease_seconds)
+        trying.append(row)
+    session.flush()  # rows being written get their ids, the references of their messages
+    answers += [Delivered(row.id, None, wait) for row, wait in held_back]
+    people, windows = destinations or _load_destinations(session, trying)
+    claimed = []
+    for row in trying:
         session.add(DeliveryAttempt(notification_id=row.id, number=row.attempts, started_at=now,
                                     detail=""))  # fmt: skip
-        message = _outgoing(row, people, windows)
-        claimed.append(_Attempt(row.id, row.attempts, row.channel, message))
-    session.commit()
+        claimed.append(Attempt(row.id, row.attempts, row.channel, _outgoing(row, people, windows)))
     return claimed
 
 
@@ -194,6 +208,17 @@ def _outgoing(row: Notification, people: dict, windows: dict) -> Outgoing | None
     return Outgoing(reference, to, body["subject"], body["text"], {})
 
 
+_ATTEMPTS = DeliveryAttempt.__table__
+# Each answer goes on its attempt's log entry, found by its unique (notification, number).
+_LOG_ANSWER = (
+    update(_ATTEMPTS)
+    .where(
+        _ATTEMPTS.c.notification_id == bindparam("which"), _ATTEMPTS.c.number == bindparam("nth")
+    )
+    .values(outcome=bindparam("answer"), detail=bindparam("said"), finished_at=bindparam("at"))
+)
+
+
 def _record(results: list, policy: DeliveryPolicy) -> list[Delivered]:
     session = Session()
     now = utcnow()
@@ -204,16 +229,16 @@ def _record(results: list, policy: DeliveryPolicy) -> list[Delivered]:
             select(Notification).where(Notification.id.in_(ids)).with_for_update()
         )
     }
-    logged = {
-        (entry.notification_id, entry.number): entry
-        for entry in session.scalars(
-            select(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(ids))
-        )
-    }
+    session.connection().execute(
+        _LOG_ANSWER,
+        [
+            {"which": attempt.id, "nth": attempt.number, "answer": result.outcome,
+             "said": result.detail[:200], "at": now}
+            for attempt, result, _ in results
+        ],
+    )  # fmt: skip
     answers = []
     for attempt, result, technical in results:
-        entry = logged[(attempt.id, attempt.number)]
-        entry.outcome, entry.detail, entry.finished_at = result.outcome, result.detail[:200], now
         row = rows[attempt.id]
         if row.status != SENDING or row.attempts != attempt.number or row.sent_at is not None:
             # A receipt or a later attempt got there first: this answer changes nothing more.

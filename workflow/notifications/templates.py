@@ -7,6 +7,7 @@ PLACEHOLDERS; a template naming another fails when it is loaded, not when a mess
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 
 from jinja2 import StrictUndefined, Template, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -74,7 +75,7 @@ def check(source: str) -> None:
         raise TemplateProblem(f"unknown placeholder {', '.join(unknown)}")
 
 
-def render(template: MessageTemplate, values: dict) -> Rendered:
+def render(template: "Words", values: dict) -> Rendered:
     return Rendered(
         _render(template.subject, values).strip(), _render(template.text, values), template.version
     )
@@ -91,13 +92,38 @@ def _compiled(source: str) -> Template:
     return _ENVIRONMENT.from_string(source)
 
 
-def latest(session: OrmSession, codes: set[str]) -> dict[tuple[str, str], MessageTemplate]:
+@dataclass(frozen=True)
+class Words:
+    """One version of a notice's words in one language, as rendering needs it."""
+
+    code: str
+    language: str
+    version: int
+    subject: str
+    text: str
+    created_at: datetime
+
+
+# The newest words of every notice, kept per process with the highest template id they were
+# read at. Templates only ever gain rows (an edit is a new version), so that id changes with
+# every edit: one look at it (an index's last entry) replaces reading them all for each message.
+_kept: dict = {"stamp": None, "words": {}}
+
+
+def latest(session: OrmSession, codes: set[str]) -> dict[tuple[str, str], Words]:
     """The newest version of each (code, language) among `codes`."""
     if not codes:
         return {}
+    stamp = session.scalar(select(func.max(MessageTemplate.id)))
+    if stamp != _kept["stamp"]:
+        _kept["words"] = _newest(session)
+        _kept["stamp"] = stamp
+    return {key: words for key, words in _kept["words"].items() if key[0] in codes}
+
+
+def _newest(session: OrmSession) -> dict[tuple[str, str], Words]:
     newest = (
         select(MessageTemplate.code, MessageTemplate.language, func.max(MessageTemplate.version))
-        .where(MessageTemplate.code.in_(codes))
         .group_by(MessageTemplate.code, MessageTemplate.language)
         .subquery()
     )
@@ -109,4 +135,9 @@ def latest(session: OrmSession, codes: set[str]) -> dict[tuple[str, str], Messag
             & (MessageTemplate.version == newest.c[2]),
         )
     )
-    return {(row.code, row.language): row for row in rows}
+    return {
+        (row.code, row.language): Words(
+            row.code, row.language, row.version, row.subject, row.text, row.created_at
+        )
+        for row in rows
+    }

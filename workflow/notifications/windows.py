@@ -41,16 +41,13 @@ from workflow.notifications import (
     WINDOW_BOX,
 )  # fmt: skip
 from workflow.notifications import templates as wording
+from workflow.notifications.delivery import Attempt, Delivered, DeliveryPolicy, claim
 from workflow.notifications.dispatch import FIRST_ATTEMPT_GRACE
 from workflow.repositories.calendar import load_calendar
 
 _TASK = TaskNames.NOTIFY_WINDOW
-_NOTIFICATIONS = Notification.__table__
 _OUTBOX_RETURNING = insert(OutboxMessage.__table__).returning(
     OutboxMessage.__table__.c.id, sort_by_parameter_order=True
-)
-_INSERT_RETURNING = insert(_NOTIFICATIONS).returning(
-    _NOTIFICATIONS.c.id, _NOTIFICATIONS.c.channel, sort_by_parameter_order=True
 )
 
 
@@ -100,30 +97,34 @@ def _fan_out(session: OrmSession, source: str, kind: str) -> int:
     return len(codes)
 
 
-def notify_window(outbox_ids: list[int]) -> list[int]:
-    """Write one window's rows for a broadcast or a digest; safe to run twice. Returns the ids
-    of the rows to deliver, which the same task then sends: a window's few recipients need no
-    further messages through the broker. Should the task die first, the sweep hands them over
-    once their grace is over."""
+def notify_window(
+    outbox_ids: list[int], policy: DeliveryPolicy
+) -> tuple[list[Attempt], list[Delivered]]:
+    """Write one window's rows for a broadcast or a digest, and claim the ones that leave the
+    system in the same transaction; safe to run twice. Returns the claimed attempts, which the
+    same task then sends (a window's few recipients need no further messages through the
+    broker), and the answers for rows held back. Should the task die first, the sweep hands the
+    rows over once their lease is over."""
     session = Session()
     messages = outbox.claim(session, outbox_ids, _TASK)
-    outgoing = []
+    outgoing, people, windows = [], {}, {}
     for message in messages:
         source, kind, window = (message.payload[k] for k in ("source", "kind", "window"))
-        rows = _window_rows(session, source, kind, window)
-        if rows:
-            outgoing += [
-                notification_id
-                for notification_id, channel in session.execute(_INSERT_RETURNING, rows)
-                if channel != IN_APP
-            ]
+        rows = _window_rows(session, source, kind, window, people, windows)
+        session.add_all(rows)
+        outgoing += [row for row in rows if row.channel != IN_APP]
+    answers: list[Delivered] = []
+    claimed = claim(session, outgoing, policy, answers, (people, windows))
     outbox.mark_processed(session, messages)
     session.commit()
-    return outgoing
+    return claimed, answers
 
 
-def _window_rows(session: OrmSession, source: str, kind: str, window_code: str) -> list[dict]:
-    """The rows this window's rules call for that are not written yet."""
+def _window_rows(
+    session: OrmSession, source: str, kind: str, window_code: str, people: dict, windows: dict
+) -> list[Notification]:
+    """The rows this window's rules call for that are not written yet; the window and the
+    clerks it read go into `windows` and `people`, for their delivery."""
     channels = set(
         session.scalars(
             select(NotificationRule.channel).where(
@@ -136,20 +137,23 @@ def _window_rows(session: OrmSession, source: str, kind: str, window_code: str) 
     window = session.get(WindowRow, window_code)
     if window is None or not channels:
         return []
+    windows[window_code] = window
     addresses = []  # (recipient type, address, channel, language)
     if IN_APP in channels:
         addresses.append((WINDOW_BOX, window_code, IN_APP, "zh"))
     if WEBHOOK in channels and window.webhook_url:
         addresses.append((WINDOW_BOX, window_code, WEBHOOK, "zh"))
     if EMAIL in channels:
-        clerks = session.execute(
-            select(User.id, User.language).where(
+        clerks = session.scalars(
+            select(User).where(
                 User.role == Role.WINDOW_CLERK,
                 User.window_code == window_code,
                 User.email.is_not(None),
             )
         )
-        addresses += [(USER, str(user_id), EMAIL, language or "zh") for user_id, language in clerks]
+        for clerk in clerks:
+            people[clerk.id] = clerk
+            addresses.append((USER, str(clerk.id), EMAIL, clerk.language or "zh"))
     written = set(
         session.execute(
             select(Notification.recipient_type, Notification.recipient, Notification.channel).where(
@@ -166,16 +170,15 @@ def _window_rows(session: OrmSession, source: str, kind: str, window_code: str) 
         template = words.get((kind, language)) or words[(kind, "zh")]
         rendered = wording.render(template, values[template.language])
         rows.append(
-            {
-                "source": source, "event_id": None, "application_id": None,
-                "recipient_type": box, "recipient": address, "channel": channel, "kind": kind,
-                "status": DELIVERED if channel == IN_APP else CREATED,
-                "body": {"audience": "window", "window": window_code, "subject": rendered.subject,
-                         "text": rendered.text, "language": template.language,
-                         "template_version": rendered.version},
-                "created_at": now, "attempts": 0,
-                "next_attempt_at": None if channel == IN_APP else now + FIRST_ATTEMPT_GRACE,
-            }
+            Notification(
+                source=source, recipient_type=box, recipient=address, channel=channel, kind=kind,
+                status=DELIVERED if channel == IN_APP else CREATED,
+                body={"audience": "window", "window": window_code, "subject": rendered.subject,
+                      "text": rendered.text, "language": template.language,
+                      "template_version": rendered.version},
+                created_at=now, attempts=0,
+                next_attempt_at=None if channel == IN_APP else now + FIRST_ATTEMPT_GRACE,
+            )
         )  # fmt: skip
     return rows
 
