@@ -1,0 +1,106 @@
+"""A whole case, from registration to rating, through the API and the real worker: the
+applicant's identity number, phone and name never appear in a log line, a broker message or an
+error body. The logs are the API's (captured here) and the worker's (its log file); the broker
+messages are every command Redis receives on the test database (MONITOR)."""
+
+import logging
+import random
+import threading
+
+import pytest
+from redis import Redis
+
+from config.queues import TaskNames
+from tests.conftest import REDIS_URL
+from tests.factories import PASSWORD, act, auth, id_number, staff, valid_form
+from tests.processes import wait_for
+from tests.reliability.helpers import statuses
+
+pytestmark = pytest.mark.postgres_only
+OUR_LOGGERS = ("api", "workflow", "tasks", "celery", "kombu", "werkzeug", "gunicorn")
+
+
+class BrokerTap:
+    """Every command Redis receives for our database, as text, until stopped."""
+
+    def __init__(self, url: str) -> None:
+        self.redis = Redis.from_url(url)
+        self.db = self.redis.connection_pool.connection_kwargs.get("db", 0)
+        self.commands: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+
+    def _listen(self) -> None:
+        with self.redis.monitor() as monitor:
+            while not self._stop.is_set():
+                entry = monitor.next_command()
+                if int(entry.get("db", -1)) == self.db:
+                    self.commands.append(entry["command"])
+
+    def __enter__(self) -> "BrokerTap":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self.redis.ping()  # one more command wakes the listener, which then sees the flag
+        self._thread.join(timeout=5)
+        self.redis.close()
+
+
+def _person() -> dict:
+    """Values no other test uses, so a hit can only be this applicant's."""
+    rng = random.Random()
+    return {
+        "phone": f"13{rng.randrange(10**9):09d}",
+        "id_number": id_number(rng.randrange(1000), birth=f"19{rng.randrange(70, 99)}0512"),
+        "name": "".join(rng.choice("欧阳慕容诸葛司马上官皇甫令狐") for _ in range(4)),
+    }
+
+
+def test_a_whole_case_leaves_no_personal_data_in_logs_broker_messages_or_errors(
+    client, worker, caplog
+):
+    for name in OUR_LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    person = _person()
+    personal = [person["id_number"], person["phone"], person["name"]]
+    bodies = []  # every error body the applicant's details could have been echoed in
+    with BrokerTap(REDIS_URL) as tap:
+        registered = client.post("/api/v1/auth/register", json={**person, "password": PASSWORD})
+        assert registered.status_code == 201, registered.json
+        token = registered.json["access_token"]
+        again = client.post("/api/v1/auth/register", json={**person, "password": PASSWORD})
+        bad = client.post("/api/v1/auth/register", json={**person, "phone": person["phone"] + "x",
+                                                         "password": PASSWORD})  # fmt: skip
+        bodies += [again.get_data(as_text=True), bad.get_data(as_text=True)]
+        assert again.status_code >= 400 and bad.status_code == 422
+
+        policy = client.get("/api/v1/policies/transport").json
+        body = {"policy_code": "transport", "window_code": "W08", "form": valid_form(policy)}
+        case = client.post("/api/v1/applications", json=body, headers=auth(token))
+        assert case.status_code == 201, case.json
+        case_id = case.json["id"]
+        wait_for(lambda: statuses()[case_id] == "at_window", 60, message="the case to route")
+
+        clerk = staff(client, "window_clerk", window="W08")
+        reviewer = staff(client, "reviewer", department="transport")
+        item = {"code": "x", "message_zh": "请补充材料", "message_en": "Add a document"}
+        assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
+        assert act(client, token, case_id, "resubmit", form=body["form"]).status_code == 200
+        wait_for(lambda: statuses()[case_id] == "at_window", 60, message="the case to return")
+        assert act(client, clerk, case_id, "accept").status_code == 200
+        assert act(client, reviewer, case_id, "approve_step").status_code == 200
+        assert act(client, clerk, case_id, "conclude").status_code == 200
+        assert act(client, token, case_id, "rate", rating=5).status_code == 200
+        wait_for(lambda: "succeeded" in worker.log(), 30, message="the worker's work")
+
+    logs = caplog.text + worker.log()
+    broker = "\n".join(tap.commands)
+    assert broker, "the tap saw no broker traffic: it was not listening"
+    assert TaskNames.PRECHECK_APPLICATIONS in logs  # the worker's log was read
+    for secret in personal:
+        assert secret not in logs, f"{secret!r} in a log line"
+        assert secret not in broker, f"{secret!r} in a broker message"
+        for text in bodies:
+            assert secret not in text, f"{secret!r} in an error body"
