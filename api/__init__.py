@@ -16,12 +16,13 @@ from api.docs_assets import blp as docs_assets_blp
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
 from api.notifications import views as notification_views
+from api.personal_data import views as personal_data_views
 from api.progress import views as progress_views
 from api.text_guard import register_text_guard
 from api.windows import views as window_views
 from config import Config, get_config
 from config.celery import celery_settings
-from workflow import db
+from workflow import db, personal_data
 from workflow.publisher import bind_publisher, publisher_for
 
 __all__ = ["create_app"]
@@ -35,6 +36,7 @@ def create_app(settings: Config | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     db.bind(settings.DATABASE_URL)
+    personal_data.use_settings(settings)
     app.teardown_appcontext(lambda _exc: db.Session.remove())
 
     api = Api(app, spec_kwargs={"info": {"description": "Yanhu District talent-incentive service"}})
@@ -51,6 +53,7 @@ def create_app(settings: Config | None = None) -> Flask:
         notification_views.blp,
         admin_views.blp,
         progress_views.blp,
+        personal_data_views.blp,
         window_views.blp,
     ):
         api.register_blueprint(blueprint)

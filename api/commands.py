@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app api seed`, `create-user` and `verify-audit`."""
+"""Operator commands: `flask --app api seed`, `create-user`, `verify-audit`, `new-key` and
+`rotate-keys`."""
 
 import sys
 
@@ -7,13 +8,17 @@ from flask import Flask, current_app
 
 from config import SEED_DIR
 from workflow.errors import DomainError
+from workflow.personal_data import new_key, sealing_key_id
 from workflow.seed_validation import SeedError
 from workflow.services.accounts import create_staff_user
 from workflow.services.audit_check import find_first_break
+from workflow.services.key_rotation import reseal_personal_data
 from workflow.services.seeding import seed_demo_accounts, seed_reference_data
 
 
 def register_commands(app: Flask) -> None:
+    _register_key_commands(app)
+
     @app.cli.command("seed")
     def seed():
         """Load policies, windows, departments and the working-day calendar (and demo accounts
@@ -74,3 +79,19 @@ def register_commands(app: Flask) -> None:
             click.echo(f"broken: {check.first_break}")
             raise SystemExit(1)
         click.echo(f"verified {check.cases_checked} cases, every chain intact")
+
+
+def _register_key_commands(app: Flask) -> None:
+    @app.cli.command("new-key")
+    def new_key_command():
+        """Print a fresh key for PERSONAL_DATA_KEYS ("id:key") or PERSONAL_DATA_HASH_KEY."""
+        click.echo(new_key())
+
+    @app.cli.command("rotate-keys")
+    def rotate_keys():
+        """Reseal every identity number and phone with the first key of PERSONAL_DATA_KEYS."""
+        counts = reseal_personal_data()
+        click.echo(
+            f"resealed {counts['resealed']} of {counts['users']} users with key "
+            f"{sealing_key_id()}; keys after the first may now be removed"
+        )

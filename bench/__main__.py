@@ -149,6 +149,7 @@ def main() -> int:
     started_at = datetime.now(UTC)
     began = time.perf_counter()
     env = BenchEnv.from_environ()
+    env.use_personal_data_keys()
     log_dir = OUTPUT_DIR / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     note = machine_note()  # taken now: the load average before the bench adds its own

@@ -8,6 +8,7 @@ The in-process measurements use databases of their own on the same server, alway
 yanhu_bench_<purpose> (never the test suite's yanhu_test*): see `sibling_url`.
 """
 
+import base64
 import os
 import secrets
 import subprocess
@@ -19,11 +20,16 @@ import redis
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from workflow import personal_data
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 OUTPUT_DIR = ROOT / "var" / "bench"
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/yanhu_bench"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
+# Fixed, unlike the signing key: the queue databases are kept between runs, sealed values and all.
+PERSONAL_DATA_KEYS = "b1:" + base64.b64encode(b"yanhu-bench-personal-data-key-01").decode()
+PERSONAL_DATA_HASH_KEY = base64.b64encode(b"yanhu-bench-personal-data-hash-1").decode()
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,16 @@ class BenchEnv:
             **os.environ,
             "APP_ENV": "production",
             "SECRET_KEY": self.secret_key,
+            "PERSONAL_DATA_KEYS": PERSONAL_DATA_KEYS,
+            "PERSONAL_DATA_HASH_KEY": PERSONAL_DATA_HASH_KEY,
             "DATABASE_URL": self.database_url,
             "CELERY_BROKER_URL": self.broker_url,
             "PYTHONUNBUFFERED": "1",
         }
+
+    def use_personal_data_keys(self) -> None:
+        """This process seals and opens with the servers' keys (applicants inserted here)."""
+        personal_data.use(personal_data.parse_keys(PERSONAL_DATA_KEYS, PERSONAL_DATA_HASH_KEY))
 
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.broker_url)

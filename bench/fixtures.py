@@ -85,7 +85,6 @@ def insert_applicants(count: int, identities: Identities) -> list[int]:
         phone, id_number = identities.take()
         rows.append(
             {
-                "username": phone,
                 "phone": phone,
                 "password_hash": password_hash,
                 "role": str(Role.APPLICANT),

@@ -82,6 +82,14 @@ class Config:
                                                     "email=20,sms=10,webhook=50"))  # fmt: skip
     RATE_LIMIT_STORAGE_URL = os.environ.get("RATE_LIMIT_STORAGE_URL") or None
 
+    # Identity numbers and phones are stored sealed (workflow/personal_data.py): keys as
+    # "id:base64,id:base64" (the first seals, all open; `flask --app api rotate-keys` reseals
+    # with the first) and the lookup hash's own key. Unset in the embedded default: generated
+    # into PERSONAL_DATA_KEY_FILE on first use. Make a key with `flask --app api new-key`.
+    PERSONAL_DATA_KEYS = os.environ.get("PERSONAL_DATA_KEYS") or None
+    PERSONAL_DATA_HASH_KEY = os.environ.get("PERSONAL_DATA_HASH_KEY") or None
+    PERSONAL_DATA_KEY_FILE: Path | None = VAR / "personal-data.keys"
+
     # flask-smorest / OpenAPI
     API_TITLE = "Yanhu Talent Service"
     API_VERSION = "v1"
@@ -100,11 +108,18 @@ class EmbeddedConfig(Config):
 class ProductionConfig(Config):
     ENV = "production"
     DEMO_ACCOUNTS = False
+    PERSONAL_DATA_KEY_FILE = None  # keys come from the environment only
 
     def __init__(self) -> None:
         missing = [
             name
-            for name in ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL")
+            for name in (
+                "SECRET_KEY",
+                "DATABASE_URL",
+                "CELERY_BROKER_URL",
+                "PERSONAL_DATA_KEYS",
+                "PERSONAL_DATA_HASH_KEY",
+            )  # fmt: skip
             if not os.environ.get(name)
         ]
         if missing:
@@ -131,6 +146,12 @@ class TestConfig(Config):
 
     ENV = "test"
     SECRET_KEY = "test-secret-key-of-sufficient-length-123"
+    # Fixed, so a test can seal with one and open with the other (rotation).
+    PERSONAL_DATA_KEYS = (
+        "t2:dGVzdC1wZXJzb25hbC1kYXRhLWtleS10d28tMzJieXQ=,"
+        "t1:dGVzdC1wZXJzb25hbC1kYXRhLWtleS1vbmUtMzJieXQ="
+    )
+    PERSONAL_DATA_HASH_KEY = "dGVzdC1wZXJzb25hbC1kYXRhLWhhc2gta2V5LTMyYnk="
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{VAR / 'test.sqlite'}")
     CELERY_BROKER_URL = os.environ.get("TEST_BROKER_URL", "you-forgot-to-pick-a-test-broker://")
     DEMO_ACCOUNTS = False

@@ -46,8 +46,8 @@ from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = (
     "window_tasks", "delivery_attempts", "notifications", "broadcasts", "events", "steps",
-    "rectification_tasks", "outbox", "idempotency_keys", "applications", "alerts",
-    "admin_events", "users",
+    "rectification_tasks", "outbox", "idempotency_keys", "personal_data_access", "applications",
+    "alerts", "admin_events", "users",
 )  # fmt: skip
 
 

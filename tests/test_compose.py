@@ -24,7 +24,8 @@ LONG_RUNNING = ("postgres", "redis", "api", "worker", "beat")
 # The services that run our code, from the image built by ./Dockerfile.
 OUR_CODE = ("migrate", "api", "worker", "beat")
 # What ProductionConfig refuses to start without (config/__init__.py).
-PRODUCTION_REQUIRES = ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL")
+PRODUCTION_REQUIRES = ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "PERSONAL_DATA_KEYS",
+                       "PERSONAL_DATA_HASH_KEY")  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -12,28 +12,35 @@ from config import ProductionConfig, get_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"])
-def test_production_names_each_missing_variable(monkeypatch, missing):
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/yanhu")
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://redis:6379/0")
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k" * 40,
+    "DATABASE_URL": "postgresql+psycopg://db/yanhu",
+    "CELERY_BROKER_URL": "redis://redis:6379/0",
+    "PERSONAL_DATA_KEYS": "k1:" + "a" * 43 + "=",
+    "PERSONAL_DATA_HASH_KEY": "b" * 43 + "=",
+}
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))
+def test_production_names_each_missing_variable(monkeypatch, production_env, missing):
     monkeypatch.delenv(missing)
     with pytest.raises(RuntimeError, match=missing):
         ProductionConfig()
 
 
-def test_production_refuses_a_short_secret(monkeypatch):
+def test_production_refuses_a_short_secret(monkeypatch, production_env):
     monkeypatch.setenv("SECRET_KEY", "short")
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/yanhu")
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://redis:6379/0")
     with pytest.raises(RuntimeError, match="32 characters"):
         ProductionConfig()
 
 
-def test_production_with_an_sms_provider_needs_its_own_receipt_secret(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/yanhu")
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://redis:6379/0")
+def test_production_with_an_sms_provider_needs_its_own_receipt_secret(monkeypatch, production_env):
     monkeypatch.setenv("SMS_PROVIDER_URL", "https://sms.example.cn/send")
     monkeypatch.delenv("SMS_CALLBACK_SECRET", raising=False)
     with pytest.raises(RuntimeError, match="SMS_CALLBACK_SECRET"):

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from workflow.personal_data import mask_id_number, mask_phone
+
 
 class RegisterSchema(Schema):
     phone = fields.String(required=True, validate=validate.Length(max=20))
@@ -15,18 +17,16 @@ class LoginSchema(Schema):
 
 class UserSchema(Schema):
     id = fields.Integer()
-    username = fields.String()
+    username = fields.String(allow_none=True)  # staff; applicants log in with their phone
     role = fields.String()
     name = fields.String()
     window_code = fields.String(allow_none=True)
     department_code = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     language = fields.String()
-    id_number_masked = fields.Function(
-        lambda user: (
-            f"{user.id_number[:3]}***********{user.id_number[-4:]}" if user.id_number else None
-        )
-    )
+    # Masked: the full values are read through the recorded endpoint of a case's applicant.
+    id_number_masked = fields.Function(lambda user: mask_id_number(user.id_number))
+    phone_masked = fields.Function(lambda user: mask_phone(user.phone))
 
 
 class ProfileSchema(Schema):

@@ -15,6 +15,7 @@ from workflow.models.notification import (
     WindowTask,
 )
 from workflow.models.outbox import OutboxMessage
+from workflow.models.personal_data_access import PersonalDataAccess
 from workflow.models.rectification import RectificationTask
 from workflow.models.reference import Department, Policy, PolicyVersion, Window
 from workflow.models.user import User
@@ -34,6 +35,7 @@ __all__ = [
     "Notification",
     "NotificationRule",
     "OutboxMessage",
+    "PersonalDataAccess",
     "Policy",
     "PolicyVersion",
     "RectificationTask",

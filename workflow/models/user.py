@@ -1,4 +1,6 @@
-"""Accounts: applicants (username = phone) and staff (username chosen by the operator)."""
+"""Accounts: applicants (who log in with their phone) and staff (username chosen by the
+operator). An applicant's identity number and phone are stored sealed and found by their keyed
+hashes (workflow/personal_data.py)."""
 
 from datetime import datetime
 
@@ -7,18 +9,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.db import Base
 from workflow.models._types import UTCDateTime, utcnow
+from workflow.personal_data import Sealed, hash_of
 
 
 class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)  # staff only
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str | None] = mapped_column(String(20))
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(Sealed("phone"))
+    id_number: Mapped[str | None] = mapped_column(Sealed("id_number"))
+    phone_hash: Mapped[str | None] = mapped_column(
+        String(64), unique=True, default=hash_of("phone", "phone")
+    )
+    id_number_hash: Mapped[str | None] = mapped_column(
+        String(64), unique=True, default=hash_of("id_number", "id_number")
+    )
     window_code: Mapped[str | None] = mapped_column(ForeignKey("windows.code"))
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     # The head of the department: a red deadline on its steps is escalated to them.

@@ -1,4 +1,5 @@
-"""Alerts for admins and rectification tasks, newest first."""
+"""Alerts for admins, rectification tasks and the record of reads of personal data, newest
+first."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -6,7 +7,7 @@ from sqlalchemy.orm import Session as OrmSession
 from workflow.actors import Actor
 from workflow.errors import Forbidden
 from workflow.lifecycle import Role
-from workflow.models import Alert, RectificationTask
+from workflow.models import Alert, PersonalDataAccess, RectificationTask
 
 
 def list_alerts(session: OrmSession, *, before_id: int | None, limit: int) -> list[Alert]:
@@ -27,3 +28,14 @@ def list_rectifications(
     if before_id is not None:
         query = query.where(RectificationTask.id < before_id)
     return list(session.scalars(query.order_by(RectificationTask.id.desc()).limit(limit)))
+
+
+def list_personal_data_access(
+    session: OrmSession, *, subject_id: int | None, before_id: int | None, limit: int
+) -> list[PersonalDataAccess]:
+    query = select(PersonalDataAccess)
+    if subject_id is not None:
+        query = query.where(PersonalDataAccess.subject_id == subject_id)
+    if before_id is not None:
+        query = query.where(PersonalDataAccess.id < before_id)
+    return list(session.scalars(query.order_by(PersonalDataAccess.id.desc()).limit(limit)))

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.models import Department, Policy, User, Window
+from workflow.personal_data import lookup_hash
 
 
 def list_policies(session: OrmSession) -> list[Policy]:
@@ -30,8 +31,15 @@ def get_user_by_username(session: OrmSession, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
+def get_user_by_phone(session: OrmSession, phone: str) -> User | None:
+    """By the canonical 11 digits; found by the keyed hash, never compared in clear."""
+    found = select(User).where(User.phone_hash == lookup_hash(phone, "phone"))
+    return session.scalars(found).first()
+
+
 def get_user_by_id_number(session: OrmSession, id_number: str) -> User | None:
-    return session.scalars(select(User).where(User.id_number == id_number)).first()
+    found = select(User).where(User.id_number_hash == lookup_hash(id_number, "id_number"))
+    return session.scalars(found).first()
 
 
 def get_users(session: OrmSession, user_ids: set[int]) -> dict[int, User]:

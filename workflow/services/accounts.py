@@ -43,7 +43,7 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
         raise InvalidInput("Some fields are invalid.", errors=errors)
     session = Session()
     taken = {
-        "phone": reference.get_user_by_username(session, phone),
+        "phone": reference.get_user_by_phone(session, phone),
         "id_number": reference.get_user_by_id_number(session, canonical_id),
     }
     if any(taken.values()):
@@ -52,7 +52,6 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
             errors={field: ["Already registered."] for field, user in taken.items() if user},
         )
     user = User(
-        username=phone,
         phone=phone,
         password_hash=_hasher.hash(password),
         role=Role.APPLICANT,
@@ -78,6 +77,8 @@ def create_staff_user(
         errors["email"] = ["One plain address, like name@example.gov.cn."]
     if not USERNAME.match(username):
         errors["username"] = ["3-64 characters: lower-case letters, digits, '.', '_' or '-'."]
+    elif MOBILE.match(username):  # a login that looks like a phone is an applicant's
+        errors["username"] = ["Must not look like a mobile number."]
     if role not in STAFF_ROLES:
         errors["role"] = [f"Must be one of {', '.join(sorted(STAFF_ROLES))}."]
     _check_password(password, errors)
@@ -122,7 +123,13 @@ def _add_user(user: User, duplicate_field: str) -> User:
 
 
 def authenticate(username: str, password: str) -> User:
-    user = reference.get_user_by_username(Session(), username.strip())
+    login = username.strip()
+    session = Session()
+    user = (
+        reference.get_user_by_phone(session, login)
+        if MOBILE.match(login)
+        else reference.get_user_by_username(session, login)
+    )
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
