@@ -12,12 +12,12 @@ from workflow.identity import normalise_id_number
 from workflow.lifecycle import STAFF_ROLES, Role
 from workflow.models import User
 from workflow.notifications.channels.email import is_email_address
+from workflow.personal_fields import NAME_RULE, PHONE_RULE, is_valid_name, normalise_phone
 from workflow.repositories import reference
 
 _hasher = PasswordHasher()
 # Spent on unknown usernames too, so a login's timing does not tell which usernames exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 8
 
@@ -29,15 +29,17 @@ def _check_password(password: str, errors: dict) -> None:
 
 def register_applicant(phone: str, password: str, name: str, id_number: str) -> User:
     errors: dict[str, list[str]] = {}
-    if not MOBILE.match(phone):
-        errors["phone"] = ["Must be an 11-digit mainland mobile number."]
+    phone = normalise_phone(phone)
+    if phone is None:
+        errors["phone"] = [PHONE_RULE]
     _check_password(password, errors)
-    if not name.strip():
-        errors["name"] = ["Must not be blank."]
+    if not is_valid_name(name):
+        errors["name"] = [NAME_RULE]
     canonical_id = normalise_id_number(id_number)
     if canonical_id is None:
         errors["id_number"] = [
-            "Not a valid resident identity number (18 characters, birth date and check digit)."
+            "Not a valid resident identity number (18 characters, region, check digit, born"
+            " 1900-01-01 or later and at least 16 years ago)."
         ]
     if errors:
         raise InvalidInput("Some fields are invalid.", errors=errors)
@@ -56,7 +58,7 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
         phone=phone,
         password_hash=_hasher.hash(password),
         role=Role.APPLICANT,
-        name=name.strip(),
+        name=name,
         id_number=canonical_id,
     )
     return _add_user(user, duplicate_field="phone")
@@ -122,7 +124,8 @@ def _add_user(user: User, duplicate_field: str) -> User:
 
 
 def authenticate(username: str, password: str) -> User:
-    user = reference.get_user_by_username(Session(), username.strip())
+    username = username.strip()
+    user = reference.get_user_by_username(Session(), normalise_phone(username) or username)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
