@@ -13,6 +13,7 @@ from api.calendar import views as calendar_views
 from api.catalogue import views as catalogue_views
 from api.commands import register_commands
 from api.docs_assets import blp as docs_assets_blp
+from api.edge_input import register_edge_input
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
 from api.notifications import views as notification_views
@@ -57,6 +58,7 @@ def create_app(settings: Config | None = None) -> Flask:
     app.register_blueprint(health_blp)
     app.register_blueprint(docs_assets_blp)
     register_error_handlers(app)
+    register_edge_input(app)  # before the text guard, which reads the decoded body
     register_text_guard(app)
     register_commands(app)
 

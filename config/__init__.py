@@ -54,6 +54,8 @@ class Config:
     PUBLISH_BREAKER_SECONDS = 10.0
     BROKER_TIMEOUT_SECONDS = 1.0
     MAX_CONTENT_LENGTH = 256 * 1024
+    # Deeper JSON is refused before it is decoded: Python's decoder recurses once a level.
+    JSON_MAX_DEPTH = 32
 
     # Notifications. With SMTP_URL / SMS_PROVIDER_URL unset, email and SMS are written as files
     # under OUTBOX_DIR (one a message) for a person to read.
