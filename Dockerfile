@@ -26,4 +26,4 @@ EXPOSE 5000
 
 # Same program and flags as scripts/run.sh, bound to all interfaces. The worker and beat
 # override this command (see docker-compose.yml).
-CMD ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:5000", "--access-logfile", "-", "api.wsgi:app"]
+CMD ["gunicorn", "--config", "config/gunicorn.py", "--workers", "2", "--bind", "0.0.0.0:5000", "--access-logfile", "-", "api.wsgi:app"]

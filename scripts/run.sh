@@ -19,7 +19,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-$BIN/gunicorn --workers 2 --bind "127.0.0.1:$PORT" --access-logfile - api.wsgi:app &
+$BIN/gunicorn --config config/gunicorn.py --workers 2 --bind "127.0.0.1:$PORT" --access-logfile - api.wsgi:app &
 pids+=($!)
 $BIN/celery -A worker worker --loglevel INFO --concurrency 2 &
 pids+=($!)
