@@ -99,5 +99,6 @@ def test_a_request_gunicorn_refuses_gets_the_envelope(server, raw, status):
 
 def test_a_non_ascii_header_reaches_the_app_and_gets_its_400(server):
     raw = b"GET /healthz HTTP/1.1\r\nHost: x\r\nIf-Match: \xc3\xa9\xff\r\n\r\n"
-    code, _, body = _parse(_send(server, raw))
+    code, headers, body = _parse(_send(server, raw))
     assert code == 400 and body["errors"] == {"If-Match": ["Only ASCII characters are allowed."]}
+    assert headers["referrer-policy"] == "no-referrer"
