@@ -18,7 +18,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 # var/ is the only place the app writes by default (config.VAR); the code stays root-owned.
-RUN mkdir -p /app/var && chown yanhu:yanhu /app/var
+# Only its owner may read it (the processes also create files 0o600: config.PRIVATE_UMASK).
+RUN mkdir -p /app/var && chown yanhu:yanhu /app/var && chmod 700 /app/var
 
 USER yanhu
 

@@ -1,6 +1,8 @@
 """The HTTP edge: create_app() builds the Flask app; views parse, authorise, call one service,
 and serialise."""
 
+import os
+
 from celery import Celery
 from flask import Flask
 from flask_smorest import Api
@@ -22,7 +24,7 @@ from api.progress import views as progress_views
 from api.security_headers import register_security_headers
 from api.text_guard import register_text_guard
 from api.windows import views as window_views
-from config import Config, get_config
+from config import PRIVATE_UMASK, Config, get_config
 from config.celery import celery_settings
 from workflow import db
 from workflow.publisher import bind_publisher, publisher_for
@@ -31,6 +33,8 @@ __all__ = ["create_app"]
 
 
 def create_app(settings: Config | None = None) -> Flask:
+    # The API, the worker, beat and the flask commands all start here.
+    os.umask(PRIVATE_UMASK)
     settings = settings or get_config()
     app = Flask("yanhu")
     app.config.from_object(settings)

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("YANHU_VAR_DIR", ROOT / "var"))
 SEED_DIR = ROOT / "seed"
+# What the service writes (SQLite databases, the embedded broker, outbox messages, beat's
+# schedule) may hold personal data: every process creates files 0o600 and directories 0o700.
+PRIVATE_UMASK = 0o077
 # Working days and reference dates are local; storage is UTC.
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
 

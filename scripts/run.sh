@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PORT=${PORT:-5000}
+# var/ holds personal data (databases, the queue, outbox messages): the owner's only.
+umask 077
 mkdir -p var
+chmod -R go-rwx var
 
 $BIN/alembic upgrade head
 $BIN/flask --app api seed
