@@ -18,7 +18,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 # var/ is the only place the app writes by default (config.VAR); the code stays root-owned.
-RUN mkdir -p /app/var && chown yanhu:yanhu /app/var
+# Only its owner may read it (the processes also create files 0o600: config.PRIVATE_UMASK).
+RUN mkdir -p /app/var && chown yanhu:yanhu /app/var && chmod 700 /app/var
 
 USER yanhu
 
@@ -26,4 +27,4 @@ EXPOSE 5000
 
 # Same program and flags as scripts/run.sh, bound to all interfaces. The worker and beat
 # override this command (see docker-compose.yml).
-CMD ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:5000", "--access-logfile", "-", "api.wsgi:app"]
+CMD ["gunicorn", "--config", "config/gunicorn.py", "--workers", "2", "--bind", "0.0.0.0:5000", "--access-logfile", "-", "api.wsgi:app"]

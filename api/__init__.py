@@ -1,6 +1,8 @@
 """The HTTP edge: create_app() builds the Flask app; views parse, authorise, call one service,
 and serialise."""
 
+import os
+
 from celery import Celery
 from flask import Flask
 from flask_smorest import Api
@@ -12,15 +14,18 @@ from api.auth import views as auth_views
 from api.calendar import views as calendar_views
 from api.catalogue import views as catalogue_views
 from api.commands import register_commands
+from api.cors import register_cors
 from api.docs_assets import blp as docs_assets_blp
+from api.edge_input import register_edge_input
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
 from api.notifications import views as notification_views
 from api.personal_data import views as personal_data_views
 from api.progress import views as progress_views
+from api.security_headers import register_security_headers
 from api.text_guard import register_text_guard
 from api.windows import views as window_views
-from config import Config, get_config
+from config import PRIVATE_UMASK, Config, get_config
 from config.celery import celery_settings
 from workflow import db, personal_data
 from workflow.publisher import bind_publisher, publisher_for
@@ -29,6 +34,8 @@ __all__ = ["create_app"]
 
 
 def create_app(settings: Config | None = None) -> Flask:
+    # The API, the worker, beat and the flask commands all start here.
+    os.umask(PRIVATE_UMASK)
     settings = settings or get_config()
     app = Flask("yanhu")
     app.config.from_object(settings)
@@ -39,6 +46,8 @@ def create_app(settings: Config | None = None) -> Flask:
     personal_data.use_settings(settings)
     app.teardown_appcontext(lambda _exc: db.Session.remove())
 
+    if not settings.API_DOCS_ENABLED:
+        app.config["OPENAPI_URL_PREFIX"] = None  # flask-smorest then serves no /openapi.json
     api = Api(app, spec_kwargs={"info": {"description": "Yanhu District talent-incentive service"}})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -58,10 +67,14 @@ def create_app(settings: Config | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
-    app.register_blueprint(docs_assets_blp)
+    if settings.API_DOCS_ENABLED:
+        app.register_blueprint(docs_assets_blp)
     register_error_handlers(app)
+    register_edge_input(app)  # before the text guard, which reads the decoded body
     register_text_guard(app)
     register_commands(app)
+    register_security_headers(app)
+    register_cors(app)
 
     # The API publishes by task name only; it never imports the worker's task code.
     celery_client = Celery("yanhu-api", set_as_current=False)

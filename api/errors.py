@@ -38,7 +38,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        messages = (getattr(error, "data", None) or {}).get("messages")
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
         if not messages:
             return envelope(error.code or 500, error.description or HTTPStatus(error.code).phrase)
         # webargs nests errors under the request location ({"json": {...}}); callers want the
@@ -46,10 +47,8 @@ def register_error_handlers(app: Flask) -> None:
         errors: dict = {}
         for location, fields in messages.items():
             errors.update(fields if isinstance(fields, dict) else {f"_{location}": fields})
-        message = (
-            "The request body is not valid JSON."
-            if error.code == 400
-            else "Some fields are invalid."
+        message = data.get("message") or (
+            "The request could not be read." if error.code == 400 else "Some fields are invalid."
         )
         return envelope(error.code, message, errors)
 

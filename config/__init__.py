@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("YANHU_VAR_DIR", ROOT / "var"))
 SEED_DIR = ROOT / "seed"
+# What the service writes (SQLite databases, the embedded broker, outbox messages, beat's
+# schedule) may hold personal data: every process creates files 0o600 and directories 0o700.
+PRIVATE_UMASK = 0o077
 # Working days and reference dates are local; storage is UTC.
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -54,6 +57,15 @@ class Config:
     PUBLISH_BREAKER_SECONDS = 10.0
     BROKER_TIMEOUT_SECONDS = 1.0
     MAX_CONTENT_LENGTH = 256 * 1024
+    # Deeper JSON is refused before it is decoded: Python's decoder recurses once a level.
+    JSON_MAX_DEPTH = 32
+    # Origins allowed to call the API from a browser, e.g. "https://rencai.yanhu.gov.cn";
+    # none by default, so no page elsewhere can read a response with someone's token.
+    CORS_ORIGINS = tuple(
+        filter(None, (o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",")))
+    )
+    # /docs and /openapi.json; API_DOCS=off takes them down (404) where they should not be public.
+    API_DOCS_ENABLED = os.environ.get("API_DOCS", "on").strip().lower() not in ("off", "0", "false")
 
     # Notifications. With SMTP_URL / SMS_PROVIDER_URL unset, email and SMS are written as files
     # under OUTBOX_DIR (one a message) for a person to read.
@@ -96,9 +108,7 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = "/docs"
-    # Served by the API itself (api/docs_assets.py): /docs works without reaching the internet.
-    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    # Swagger UI at /docs is served by api/docs_assets.py, from files on this machine.
 
 
 class EmbeddedConfig(Config):

@@ -1,11 +1,12 @@
 """Alembic environment: the database comes from the app's settings (APP_ENV / DATABASE_URL)."""
 
+import os
 from logging.config import fileConfig
 from pathlib import Path
 
 from alembic import context
 
-from config import get_config
+from config import PRIVATE_UMASK, get_config
 from workflow import models, personal_data  # noqa: F401  (models registers the tables)
 from workflow.db import Base, make_engine
 
@@ -14,6 +15,7 @@ if context.config.config_file_name:
 
 
 def run_migrations_online() -> None:
+    os.umask(PRIVATE_UMASK)  # a SQLite database is created here first
     settings = get_config()
     url = context.config.attributes.get("database_url") or settings.DATABASE_URL
     personal_data.use_settings(settings)  # a migration may seal what was stored in clear

@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PORT=${PORT:-5000}
+# var/ holds personal data (databases, the queue, outbox messages): the owner's only.
+umask 077
 mkdir -p var
+chmod -R go-rwx var
 
 $BIN/alembic upgrade head
 $BIN/flask --app api seed
@@ -19,7 +22,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-$BIN/gunicorn --workers 2 --bind "127.0.0.1:$PORT" --access-logfile - api.wsgi:app &
+$BIN/gunicorn --config config/gunicorn.py --workers 2 --bind "127.0.0.1:$PORT" --access-logfile - api.wsgi:app &
 pids+=($!)
 $BIN/celery -A worker worker --loglevel INFO --concurrency 2 &
 pids+=($!)

@@ -206,3 +206,5 @@ def test_dockerfile_default_command_is_the_api(run_script):
     expected = script_command(run_script, "gunicorn")
     assert positionals(argv) == positionals(expected)
     assert options(argv)["--workers"] == options(expected)["--workers"]
+    # The gunicorn settings file makes its own errors the JSON envelope: the image needs it too.
+    assert options(argv).get("--config") == options(expected)["--config"]

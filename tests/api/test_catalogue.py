@@ -64,6 +64,6 @@ def test_health_readiness_and_the_api_document(client):
     assert docs.status_code == 200
     # Every script and stylesheet of the page is served here, none fetched from elsewhere.
     assets = re.findall(r'(?:src|href)="([^"]+)"', docs.get_data(as_text=True))
-    assert assets and all(asset.startswith("/docs/assets/") for asset in assets)
+    assert assets and all(asset.startswith("/docs/") for asset in assets)
     for asset in assets:
         assert client.get(asset).status_code == 200, asset

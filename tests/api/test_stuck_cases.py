@@ -121,8 +121,11 @@ def test_actions_need_if_match(client):
     path = f"/api/v1/applications/{case_id}/actions"
     missing = client.post(path, headers=auth(clerk), json={"action": "accept"})
     assert missing.status_code == 428 and "If-Match" in missing.json["errors"]
-    bad = client.post(path, headers={**auth(clerk), "If-Match": '"１"'}, json={"action": "accept"})
+    bad = client.post(path, headers={**auth(clerk), "If-Match": '"1a"'}, json={"action": "accept"})
     assert bad.status_code == 422 and "If-Match" in bad.json["errors"]
+    # Not ASCII at all: refused at the edge like any such header (api/edge_input.py).
+    wide = client.post(path, headers={**auth(clerk), "If-Match": '"１"'}, json={"action": "accept"})
+    assert wide.status_code == 400 and "If-Match" in wide.json["errors"]
 
 
 def test_a_batch_whose_commit_fails_is_retried_case_by_case(client, monkeypatch):

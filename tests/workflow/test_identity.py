@@ -42,3 +42,19 @@ def test_age_counts_birthdays():
     assert age_on(number, date(2026, 4, 30)) == 30
     assert age_on(number, date(2026, 5, 1)) == 31
     assert age_on("nonsense", date(2026, 5, 1)) is None
+
+
+def test_a_holder_must_be_sixteen_on_the_day_of_checking():
+    number = id_number(3, birth="20100501")
+    assert normalise_id_number(number, today=date(2026, 4, 30)) is None
+    assert normalise_id_number(number, today=date(2026, 5, 1)) == number
+
+
+def test_a_birth_date_before_1900_is_refused():
+    assert normalise_id_number(id_number(4, birth="18991231")) is None
+    assert normalise_id_number(id_number(4, birth="19000101")) is not None
+
+
+def test_non_ascii_digits_are_refused():
+    number = id_number(5)
+    assert normalise_id_number(number.replace("1", "１", 1)) is None

@@ -12,12 +12,12 @@ from workflow.identity import normalise_id_number
 from workflow.lifecycle import STAFF_ROLES, Role
 from workflow.models import User
 from workflow.notifications.channels.email import is_email_address
+from workflow.personal_fields import NAME_RULE, PHONE_RULE, is_valid_name, normalise_phone
 from workflow.repositories import reference
 
 _hasher = PasswordHasher()
 # Spent on unknown usernames too, so a login's timing does not tell which usernames exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 8
 
@@ -29,15 +29,17 @@ def _check_password(password: str, errors: dict) -> None:
 
 def register_applicant(phone: str, password: str, name: str, id_number: str) -> User:
     errors: dict[str, list[str]] = {}
-    if not MOBILE.match(phone):
-        errors["phone"] = ["Must be an 11-digit mainland mobile number."]
+    phone = normalise_phone(phone)
+    if phone is None:
+        errors["phone"] = [PHONE_RULE]
     _check_password(password, errors)
-    if not name.strip():
-        errors["name"] = ["Must not be blank."]
+    if not is_valid_name(name):
+        errors["name"] = [NAME_RULE]
     canonical_id = normalise_id_number(id_number)
     if canonical_id is None:
         errors["id_number"] = [
-            "Not a valid resident identity number (18 characters, birth date and check digit)."
+            "Not a valid resident identity number (18 characters, region, check digit, born"
+            " 1900-01-01 or later and at least 16 years ago)."
         ]
     if errors:
         raise InvalidInput("Some fields are invalid.", errors=errors)
@@ -55,7 +57,7 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
         phone=phone,
         password_hash=_hasher.hash(password),
         role=Role.APPLICANT,
-        name=name.strip(),
+        name=name,
         id_number=canonical_id,
     )
     return _add_user(user, duplicate_field="phone")
@@ -77,7 +79,7 @@ def create_staff_user(
         errors["email"] = ["One plain address, like name@example.gov.cn."]
     if not USERNAME.match(username):
         errors["username"] = ["3-64 characters: lower-case letters, digits, '.', '_' or '-'."]
-    elif MOBILE.match(username):  # a login that looks like a phone is an applicant's
+    elif normalise_phone(username):  # a login that looks like a phone is an applicant's
         errors["username"] = ["Must not look like a mobile number."]
     if role not in STAFF_ROLES:
         errors["role"] = [f"Must be one of {', '.join(sorted(STAFF_ROLES))}."]
@@ -124,10 +126,11 @@ def _add_user(user: User, duplicate_field: str) -> User:
 
 def authenticate(username: str, password: str) -> User:
     login = username.strip()
+    phone = normalise_phone(login)
     session = Session()
     user = (
-        reference.get_user_by_phone(session, login)
-        if MOBILE.match(login)
+        reference.get_user_by_phone(session, phone)
+        if phone
         else reference.get_user_by_username(session, login)
     )
     try:
