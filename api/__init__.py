@@ -18,11 +18,13 @@ from api.health import blp as health_blp
 from api.notifications import views as notification_views
 from api.progress import views as progress_views
 from api.text_guard import register_text_guard
+from api.throttling import init_throttling
 from api.windows import views as window_views
 from config import Config, get_config
 from config.celery import celery_settings
 from workflow import db
 from workflow.publisher import bind_publisher, publisher_for
+from workflow.services.sessions import configure_sessions
 
 __all__ = ["create_app"]
 
@@ -35,6 +37,7 @@ def create_app(settings: Config | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     db.bind(settings.DATABASE_URL)
+    configure_sessions(settings)
     app.teardown_appcontext(lambda _exc: db.Session.remove())
 
     api = Api(app, spec_kwargs={"info": {"description": "Yanhu District talent-incentive service"}})
@@ -59,6 +62,7 @@ def create_app(settings: Config | None = None) -> Flask:
     register_error_handlers(app)
     register_text_guard(app)
     register_commands(app)
+    init_throttling(app)
 
     # The API publishes by task name only; it never imports the worker's task code.
     celery_client = Celery("yanhu-api", set_as_current=False)

@@ -36,7 +36,22 @@ class Config:
     )
     # Demo staff accounts are seeded only where this is true (never in production).
     DEMO_ACCOUNTS = True
-    ACCESS_TOKEN_TTL_SECONDS = 12 * 3600
+    # Access tokens are short; a refresh token (opaque, stored hashed, rotated on every use)
+    # gets the next one.
+    ACCESS_TOKEN_TTL_SECONDS = int(os.environ.get("ACCESS_TOKEN_TTL_SECONDS", 15 * 60))
+    REFRESH_TOKEN_TTL_SECONDS = int(os.environ.get("REFRESH_TOKEN_TTL_SECONDS", 14 * 86400))
+    # argon2id for passwords, OWASP's 46 MiB / 1 pass / 1 lane: about 40 ms a hash or a check
+    # on one core here (bench/passwords.py prints it), where argon2-cffi's default (64 MiB,
+    # 3 passes, 4 lanes) took about 110 ms. Hashes made with other parameters are redone at
+    # the next successful login.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 46 * 1024
+    ARGON2_PARALLELISM = 1
+    # Consecutive failed logins before an account is locked, and for how long: the first lock
+    # lasts LOGIN_LOCK_SECONDS, each next one twice the last, at most LOGIN_LOCK_MAX_SECONDS.
+    LOGIN_LOCK_AFTER = 5
+    LOGIN_LOCK_SECONDS = 60
+    LOGIN_LOCK_MAX_SECONDS = 3600
     # The relay republishes an outbox row nobody has processed after this long: it covers a
     # broker that was down at commit time, a crash between commit and publish, and a broker
     # restarted empty.
@@ -81,6 +96,19 @@ class Config:
     CHANNEL_RATE_PER_SECOND = _rates(os.environ.get("CHANNEL_RATE_PER_SECOND",
                                                     "email=20,sms=10,webhook=50"))  # fmt: skip
     RATE_LIMIT_STORAGE_URL = os.environ.get("RATE_LIMIT_STORAGE_URL") or None
+    REQUEST_LIMITS_IN_BROKER = True
+    # Request limits (limits' notation, "10/15minute;100/day"), counted where the channel rates
+    # are. Login per account is tight (guessing one password), per address loose (a window's
+    # PCs share one); registration must let a kiosk or an employer enrol 60+ people an hour;
+    # submissions let an applicant file all eight policies at once but not a burst of copies.
+    RATE_LIMIT_LOGIN_ACCOUNT = os.environ.get("RATE_LIMIT_LOGIN_ACCOUNT", "10/15minute")
+    RATE_LIMIT_LOGIN_ADDRESS = os.environ.get("RATE_LIMIT_LOGIN_ADDRESS", "200/15minute")
+    RATE_LIMIT_REGISTER_ADDRESS = os.environ.get("RATE_LIMIT_REGISTER_ADDRESS", "120/hour")
+    RATE_LIMIT_SUBMISSION = os.environ.get("RATE_LIMIT_SUBMISSION", "10/10second;60/hour")
+    # For the one-time codes sent by SMS, per phone number (api.throttling.one_time_code_per_phone).
+    RATE_LIMIT_ONE_TIME_CODE_PHONE = os.environ.get(
+        "RATE_LIMIT_ONE_TIME_CODE_PHONE", "1/minute;5/hour"
+    )
 
     # flask-smorest / OpenAPI
     API_TITLE = "Yanhu Talent Service"
@@ -135,6 +163,17 @@ class TestConfig(Config):
     CELERY_BROKER_URL = os.environ.get("TEST_BROKER_URL", "you-forgot-to-pick-a-test-broker://")
     DEMO_ACCOUNTS = False
     OUTBOX_GRACE_SECONDS = 1
+    # Cheap hashing keeps the suite fast; tests of rehashing set their own parameters.
+    ARGON2_MEMORY_KIB = 1024
+    # Request limits are counted in this process (each test starts from zero) unless
+    # RATE_LIMIT_STORAGE_URL names a store; generous, since the suite logs in hundreds of times
+    # from one address. Tests of the limits set tighter ones.
+    REQUEST_LIMITS_IN_BROKER = False
+    RATE_LIMIT_LOGIN_ACCOUNT = "1000/minute"
+    RATE_LIMIT_LOGIN_ADDRESS = "100000/minute"
+    RATE_LIMIT_REGISTER_ADDRESS = "100000/minute"
+    RATE_LIMIT_SUBMISSION = "100000/minute"
+    RATE_LIMIT_ONE_TIME_CODE_PHONE = "1000/minute"
     OUTBOX_RELAY_INTERVAL_SECONDS = 0.5
     AUTOMATIC_STEP_ATTEMPTS = 3
     AUTOMATIC_STEP_RETRY_SECONDS = 0.2

@@ -17,6 +17,7 @@ from workflow.models.notification import (
 from workflow.models.outbox import OutboxMessage
 from workflow.models.rectification import RectificationTask
 from workflow.models.reference import Department, Policy, PolicyVersion, Window
+from workflow.models.refresh_token import RefreshToken
 from workflow.models.user import User
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Policy",
     "PolicyVersion",
     "RectificationTask",
+    "RefreshToken",
     "Step",
     "User",
     "Window",
