@@ -19,6 +19,7 @@ from api.notifications import views as notification_views
 from api.progress import views as progress_views
 from api.text_guard import register_text_guard
 from api.throttling import init_throttling
+from api.users import views as user_views
 from api.windows import views as window_views
 from config import Config, get_config
 from config.celery import celery_settings
@@ -55,6 +56,7 @@ def create_app(settings: Config | None = None) -> Flask:
         admin_views.blp,
         progress_views.blp,
         window_views.blp,
+        user_views.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)

@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
-from tests.factories import PASSWORD, staff, user_id
+from sqlalchemy import select
+
+from tests.factories import PASSWORD, auth, staff, user_id
 from workflow.db import Session
-from workflow.models import User
+from workflow.models import AdminEvent, User
 from workflow.models._types import utcnow
 
 LOGIN = "/api/v1/auth/login"
@@ -85,3 +87,18 @@ def test_fewer_failures_than_the_limit_do_not_lock(client):
     for _ in range(4):
         _login(client, username, "wrong-password")
     assert _login(client, username, PASSWORD).status_code == 200
+
+
+def test_an_admin_unlocks_a_staff_account_and_it_is_recorded(client):
+    admin = staff(client, "admin")
+    username, uid = _account(client)
+    for _ in range(5):
+        _login(client, username, "wrong-password")
+    assert _login(client, username, PASSWORD).status_code == 401
+    response = client.patch(
+        f"/api/v1/admin/users/{uid}", headers=auth(admin), json={"locked": False}
+    )
+    assert response.status_code == 200 and response.json["locked_until"] is None
+    assert _login(client, username, PASSWORD).status_code == 200
+    events = Session().scalars(select(AdminEvent).where(AdminEvent.action == "change_user")).all()
+    assert [(e.subject, e.data) for e in events] == [(username, {"locked": [None, False]})]
