@@ -4,6 +4,7 @@ This package imports nothing of ours: every other layer may read it.
 """
 
 import os
+import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,24 @@ VAR = Path(os.environ.get("YANHU_VAR_DIR", ROOT / "var"))
 SEED_DIR = ROOT / "seed"
 # Working days and reference dates are local; storage is UTC.
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def embedded_secret_key(path: Path) -> str:
+    """The embedded default's signing key: made on first run, readable by its owner only, kept
+    under var/ so tokens survive a restart and no key ever lives in the repository."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            # O_EXCL: of two processes starting at once, one writes and the other reads its key.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as file:
+            file.write(key)
+        return key
 
 
 def _rates(text: str) -> dict[str, int]:
@@ -29,13 +48,14 @@ class Config:
     """What every environment shares; the defaults are the embedded ones."""
 
     ENV = "embedded"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "embedded-default-key-not-a-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR / 'yanhu.sqlite'}")
     CELERY_BROKER_URL = os.environ.get(
         "CELERY_BROKER_URL", f"sqla+sqlite:///{VAR / 'broker.sqlite'}"
     )
-    # Demo staff accounts are seeded only where this is true (never in production).
-    DEMO_ACCOUNTS = True
+    # Demo staff accounts are seeded only where this is true: the embedded default on its own
+    # SQLite file (never with DATABASE_URL set, never in production).
+    DEMO_ACCOUNTS = False
     # Access tokens are short; a refresh token (opaque, stored hashed, rotated on every use)
     # gets the next one.
     ACCESS_TOKEN_TTL_SECONDS = int(os.environ.get("ACCESS_TOKEN_TTL_SECONDS", 15 * 60))
@@ -124,10 +144,15 @@ class Config:
 class EmbeddedConfig(Config):
     """No servers to install: SQLite under var/ and a SQLite-backed broker, unless overridden."""
 
+    def __init__(self) -> None:
+        self.SECRET_KEY = self.SECRET_KEY or embedded_secret_key(VAR / "secret_key")
+        # Demo accounts (with a password printed on the screen) only in the self-contained
+        # SQLite default: a database named by DATABASE_URL is somebody's real one.
+        self.DEMO_ACCOUNTS = not os.environ.get("DATABASE_URL")
+
 
 class ProductionConfig(Config):
     ENV = "production"
-    DEMO_ACCOUNTS = False
 
     def __init__(self) -> None:
         missing = [
@@ -161,7 +186,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-of-sufficient-length-123"
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{VAR / 'test.sqlite'}")
     CELERY_BROKER_URL = os.environ.get("TEST_BROKER_URL", "you-forgot-to-pick-a-test-broker://")
-    DEMO_ACCOUNTS = False
     OUTBOX_GRACE_SECONDS = 1
     # Cheap hashing keeps the suite fast; tests of rehashing set their own parameters.
     ARGON2_MEMORY_KIB = 1024
