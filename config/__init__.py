@@ -60,10 +60,10 @@ class Config:
     # gets the next one.
     ACCESS_TOKEN_TTL_SECONDS = int(os.environ.get("ACCESS_TOKEN_TTL_SECONDS", 15 * 60))
     REFRESH_TOKEN_TTL_SECONDS = int(os.environ.get("REFRESH_TOKEN_TTL_SECONDS", 14 * 86400))
-    # argon2id for passwords, OWASP's 46 MiB / 1 pass / 1 lane: about 40 ms a hash or a check
-    # on one core here (bench/passwords.py prints it), where argon2-cffi's default (64 MiB,
-    # 3 passes, 4 lanes) took about 110 ms. Hashes made with other parameters are redone at
-    # the next successful login.
+    # argon2id for passwords, OWASP's 46 MiB / 1 pass / 1 lane: about 45 ms a hash or a check
+    # on this 2-core machine (`make bench-accounts`), where argon2-cffi's default (64 MiB,
+    # 3 passes, 4 lanes) took 100-160 ms. Hashes made with other parameters are redone at the
+    # next successful login.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 46 * 1024
     ARGON2_PARALLELISM = 1
