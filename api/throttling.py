@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from api.auth.tokens import current_actor
 from api.errors import envelope
 from config import Config
+from workflow.errors import Unauthorised
 
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
 
@@ -30,8 +31,18 @@ def storage_url(settings: Config) -> str:
 
 
 def init_throttling(app: Flask) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = storage_url(app.config["SETTINGS"])
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "yanhu-limits")
+    settings = app.config["SETTINGS"]
+    app.config["RATELIMIT_STORAGE_URI"] = storage_url(settings)
+    app.config["RATELIMIT_KEY_PREFIX"] = "yanhu-limits"
+    # Redis down or hung must not stop logins and submissions (the database is the source of
+    # truth, Redis only counts): a short timeout, then each process counts in its own memory
+    # and tries Redis again after 1, 2, 4 ... seconds.
+    timeout = settings.BROKER_TIMEOUT_SECONDS
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+    }
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     limiter.init_app(app)
 
     @app.errorhandler(RateLimitExceeded)
@@ -56,7 +67,10 @@ def _login_account() -> str:
 
 
 def _applicant() -> str:
-    return f"user:{current_actor().user_id}"
+    try:
+        return f"user:{current_actor().user_id}"
+    except Unauthorised:
+        return ""  # no limit to count: the view answers 401 itself
 
 
 def _phone() -> str:

@@ -2,7 +2,11 @@
 applicant; and the allowances the defaults must keep (60 registrations an hour from one
 address, all eight policies filed at once)."""
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +14,7 @@ from config import Config
 from tests.factories import PASSWORD, auth, id_number, register, submit, valid_form
 
 LOGIN = "/api/v1/auth/login"
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
@@ -114,6 +119,37 @@ def test_a_burst_of_duplicate_submissions_is_cut_short(client, limits):
 
 def test_a_submission_without_a_token_is_still_401_not_a_limit(client, limits):
     limits("RATE_LIMIT_SUBMISSION", "1/minute")
+    body = {"policy_code": "transport", "window_code": "W01", "form": {}}
     for _ in range(3):
-        response = client.post("/api/v1/applications", json={}, headers=auth("garbage"))
+        response = client.post("/api/v1/applications", json=body, headers=auth("garbage"))
         assert response.status_code == 401
+
+
+UNREACHABLE_STORE = """
+import json, time
+from api import create_app
+from config import TestConfig
+
+class Settings(TestConfig):
+    RATE_LIMIT_STORAGE_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    RATE_LIMIT_LOGIN_ADDRESS = "2/minute"
+
+client = create_app(Settings()).test_client()
+started = time.monotonic()
+codes = [
+    client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x" * 8}).status_code
+    for _ in range(4)
+]
+print(json.dumps({"codes": codes, "seconds": time.monotonic() - started}))
+"""
+
+
+def test_requests_go_on_counted_in_memory_when_the_limit_store_is_unreachable(app):
+    # Its own process: the limiter is bound once per process, to the suite's app here.
+    result = subprocess.run(
+        [sys.executable, "-c", UNREACHABLE_STORE],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["codes"] == [401, 401, 429, 429]  # still limited, in the process's memory
+    assert answer["seconds"] < 10
