@@ -82,6 +82,21 @@ def _read(token: str) -> tuple[Actor, int, str, float]:
     return read
 
 
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def signed_user_id() -> int | None:
+    """The user a well-signed, unexpired token names, without asking the database: what request
+    limits count by (the view checks the token fully). None without such a token."""
+    token = _bearer()
+    try:
+        return _read(token)[0].user_id if token else None
+    except Unauthorised:
+        return None
+
+
 def current_session() -> str:
     """The session (refresh token family) of the caller's access token."""
     current_actor()
@@ -93,8 +108,8 @@ def current_actor() -> Actor:
     issued before the account changed or the session ended."""
     if "actor" in g:
         return g.actor
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = _bearer()
+    if token is None:
         raise Unauthorised("Send 'Authorization: Bearer <access_token>'.")
     actor, version, session_id, _ = _read(token)
     if not token_still_valid(actor.user_id, version, session_id):
