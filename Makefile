@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test test-postgres test-sqlite lint format bench install clean
+.PHONY: run test test-postgres test-sqlite lint format bench bench-accounts install clean
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ $(BIN)/.bench: bench/requirements.txt $(BIN)/.dev
 ## bench: benchmarks on PostgreSQL + Redis (DATABASE_URL / CELERY_BROKER_URL or the local servers)
 bench: $(BIN)/.bench
 	$(BIN)/python -m bench
+
+## bench-accounts: ms per argon2 hash/check, per-request token check, one request limit in Redis
+bench-accounts: $(BIN)/.bench
+	$(BIN)/python -m bench.accounts
 
 clean:
 	rm -rf var

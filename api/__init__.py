@@ -24,11 +24,14 @@ from api.personal_data import views as personal_data_views
 from api.progress import views as progress_views
 from api.security_headers import register_security_headers
 from api.text_guard import register_text_guard
+from api.throttling import init_throttling
+from api.users import views as user_views
 from api.windows import views as window_views
 from config import PRIVATE_UMASK, Config, get_config
 from config.celery import celery_settings
 from workflow import db, personal_data
 from workflow.publisher import bind_publisher, publisher_for
+from workflow.services.sessions import configure_sessions
 
 __all__ = ["create_app"]
 
@@ -44,6 +47,7 @@ def create_app(settings: Config | None = None) -> Flask:
 
     db.bind(settings.DATABASE_URL)
     personal_data.use_settings(settings)
+    configure_sessions(settings)
     app.teardown_appcontext(lambda _exc: db.Session.remove())
 
     if not settings.API_DOCS_ENABLED:
@@ -64,6 +68,7 @@ def create_app(settings: Config | None = None) -> Flask:
         progress_views.blp,
         personal_data_views.blp,
         window_views.blp,
+        user_views.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
@@ -75,6 +80,7 @@ def create_app(settings: Config | None = None) -> Flask:
     register_commands(app)
     register_security_headers(app)
     register_cors(app)
+    init_throttling(app)
 
     # The API publishes by task name only; it never imports the worker's task code.
     celery_client = Celery("yanhu-api", set_as_current=False)

@@ -3,7 +3,9 @@
 This package imports nothing of ours: every other layer may read it.
 """
 
+import base64
 import os
+import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,30 @@ SEED_DIR = ROOT / "seed"
 PRIVATE_UMASK = 0o077
 # Working days and reference dates are local; storage is UTC.
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def embedded_secret(path: Path, make=lambda: secrets.token_urlsafe(48)) -> str:
+    """One of the embedded default's own secrets (the signing key, the personal-data keys): made
+    on first run, readable by its owner only, kept under var/ so it survives a restart and no
+    secret ever lives in the repository."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = make()
+        try:
+            # O_EXCL: of two processes starting at once, one writes and the other reads its key.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as file:
+            file.write(key)
+        return key
+
+
+def _random_key() -> str:
+    """32 random bytes, base64: a personal-data key (workflow/personal_data.py)."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def _rates(text: str) -> dict[str, int]:
@@ -32,14 +58,30 @@ class Config:
     """What every environment shares; the defaults are the embedded ones."""
 
     ENV = "embedded"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "embedded-default-key-not-a-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR / 'yanhu.sqlite'}")
     CELERY_BROKER_URL = os.environ.get(
         "CELERY_BROKER_URL", f"sqla+sqlite:///{VAR / 'broker.sqlite'}"
     )
-    # Demo staff accounts are seeded only where this is true (never in production).
-    DEMO_ACCOUNTS = True
-    ACCESS_TOKEN_TTL_SECONDS = 12 * 3600
+    # Demo staff accounts are seeded only where this is true: the embedded default on its own
+    # SQLite file (never with DATABASE_URL set, never in production).
+    DEMO_ACCOUNTS = False
+    # Access tokens are short; a refresh token (opaque, stored hashed, rotated on every use)
+    # gets the next one.
+    ACCESS_TOKEN_TTL_SECONDS = int(os.environ.get("ACCESS_TOKEN_TTL_SECONDS", 15 * 60))
+    REFRESH_TOKEN_TTL_SECONDS = int(os.environ.get("REFRESH_TOKEN_TTL_SECONDS", 14 * 86400))
+    # argon2id for passwords, OWASP's 46 MiB / 1 pass / 1 lane: about 45 ms a hash or a check
+    # on this 2-core machine (`make bench-accounts`), where argon2-cffi's default (64 MiB,
+    # 3 passes, 4 lanes) took 100-160 ms. Hashes made with other parameters are redone at the
+    # next successful login.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 46 * 1024
+    ARGON2_PARALLELISM = 1
+    # Consecutive failed logins before an account is locked, and for how long: the first lock
+    # lasts LOGIN_LOCK_SECONDS, each next one twice the last, at most LOGIN_LOCK_MAX_SECONDS.
+    LOGIN_LOCK_AFTER = 5
+    LOGIN_LOCK_SECONDS = 60
+    LOGIN_LOCK_MAX_SECONDS = 3600
     # The relay republishes an outbox row nobody has processed after this long: it covers a
     # broker that was down at commit time, a crash between commit and publish, and a broker
     # restarted empty.
@@ -93,14 +135,26 @@ class Config:
     CHANNEL_RATE_PER_SECOND = _rates(os.environ.get("CHANNEL_RATE_PER_SECOND",
                                                     "email=20,sms=10,webhook=50"))  # fmt: skip
     RATE_LIMIT_STORAGE_URL = os.environ.get("RATE_LIMIT_STORAGE_URL") or None
+    REQUEST_LIMITS_IN_BROKER = True
+    # Request limits (limits' notation, "10/15minute;100/day"), counted where the channel rates
+    # are. Login per account is tight (guessing one password), per address loose (a window's
+    # PCs share one); registration must let a kiosk or an employer enrol 60+ people an hour;
+    # submissions let an applicant file all eight policies at once but not a burst of copies.
+    RATE_LIMIT_LOGIN_ACCOUNT = os.environ.get("RATE_LIMIT_LOGIN_ACCOUNT", "10/15minute")
+    RATE_LIMIT_LOGIN_ADDRESS = os.environ.get("RATE_LIMIT_LOGIN_ADDRESS", "200/15minute")
+    RATE_LIMIT_REGISTER_ADDRESS = os.environ.get("RATE_LIMIT_REGISTER_ADDRESS", "120/hour")
+    RATE_LIMIT_SUBMISSION = os.environ.get("RATE_LIMIT_SUBMISSION", "10/10second;60/hour")
+    # For the one-time codes sent by SMS, per phone number (api.throttling.one_time_code_per_phone).
+    RATE_LIMIT_ONE_TIME_CODE_PHONE = os.environ.get(
+        "RATE_LIMIT_ONE_TIME_CODE_PHONE", "1/minute;5/hour"
+    )
 
     # Identity numbers and phones are stored sealed (workflow/personal_data.py): keys as
     # "id:base64,id:base64" (the first seals, all open; `flask --app api rotate-keys` reseals
     # with the first) and the lookup hash's own key. Unset in the embedded default: generated
-    # into PERSONAL_DATA_KEY_FILE on first use. Make a key with `flask --app api new-key`.
+    # into var/ on first run. Make a key with `flask --app api new-key`.
     PERSONAL_DATA_KEYS = os.environ.get("PERSONAL_DATA_KEYS") or None
     PERSONAL_DATA_HASH_KEY = os.environ.get("PERSONAL_DATA_HASH_KEY") or None
-    PERSONAL_DATA_KEY_FILE: Path | None = VAR / "personal-data.keys"
 
     # flask-smorest / OpenAPI
     API_TITLE = "Yanhu Talent Service"
@@ -114,11 +168,20 @@ class Config:
 class EmbeddedConfig(Config):
     """No servers to install: SQLite under var/ and a SQLite-backed broker, unless overridden."""
 
+    def __init__(self) -> None:
+        self.SECRET_KEY = self.SECRET_KEY or embedded_secret(VAR / "secret_key")
+        if not (self.PERSONAL_DATA_KEYS and self.PERSONAL_DATA_HASH_KEY):
+            key = embedded_secret(VAR / "personal_data_key", _random_key)
+            self.PERSONAL_DATA_KEYS = f"e1:{key}"
+            hash_key = embedded_secret(VAR / "personal_data_hash_key", _random_key)
+            self.PERSONAL_DATA_HASH_KEY = hash_key
+        # Demo accounts (with a password printed on the screen) only in the self-contained
+        # SQLite default: a database named by DATABASE_URL is somebody's real one.
+        self.DEMO_ACCOUNTS = not os.environ.get("DATABASE_URL")
+
 
 class ProductionConfig(Config):
     ENV = "production"
-    DEMO_ACCOUNTS = False
-    PERSONAL_DATA_KEY_FILE = None  # keys come from the environment only
 
     def __init__(self) -> None:
         missing = [
@@ -164,8 +227,18 @@ class TestConfig(Config):
     PERSONAL_DATA_HASH_KEY = "dGVzdC1wZXJzb25hbC1kYXRhLWhhc2gta2V5LTMyYnk="
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{VAR / 'test.sqlite'}")
     CELERY_BROKER_URL = os.environ.get("TEST_BROKER_URL", "you-forgot-to-pick-a-test-broker://")
-    DEMO_ACCOUNTS = False
     OUTBOX_GRACE_SECONDS = 1
+    # Cheap hashing keeps the suite fast; tests of rehashing set their own parameters.
+    ARGON2_MEMORY_KIB = 1024
+    # Request limits are counted in this process (each test starts from zero) unless
+    # RATE_LIMIT_STORAGE_URL names a store; generous, since the suite logs in hundreds of times
+    # from one address. Tests of the limits set tighter ones.
+    REQUEST_LIMITS_IN_BROKER = False
+    RATE_LIMIT_LOGIN_ACCOUNT = "1000/minute"
+    RATE_LIMIT_LOGIN_ADDRESS = "100000/minute"
+    RATE_LIMIT_REGISTER_ADDRESS = "100000/minute"
+    RATE_LIMIT_SUBMISSION = "100000/minute"
+    RATE_LIMIT_ONE_TIME_CODE_PHONE = "1000/minute"
     OUTBOX_RELAY_INTERVAL_SECONDS = 0.5
     AUTOMATIC_STEP_ATTEMPTS = 3
     AUTOMATIC_STEP_RETRY_SECONDS = 0.2

@@ -29,18 +29,27 @@ pids+=($!)
 $BIN/celery -A worker beat --loglevel INFO &
 pids+=($!)
 
-password=$($BIN/python -c 'import yaml; print(yaml.safe_load(open("seed/demo_users.yaml"))["password"])')
+# Demo accounts exist only in the embedded default on its own SQLite file (see config).
+if [ -z "${DATABASE_URL:-}" ] && [ "${APP_ENV:-embedded}" = embedded ]; then
+  password=$($BIN/python -c 'import yaml; print(yaml.safe_load(open("seed/demo_users.yaml"))["password"])')
+  logins=$(cat <<DEMO
+  Demo staff logins (embedded default only), password: $password
+    window clerks   clerk-w01 .. clerk-w23
+    reviewers       reviewer-public-security, reviewer-housing, reviewer-education, ...
+    heads           head-public-security, head-housing, ... (receive red escalations)
+    talent office   talent-office      finance   finance      admin   admin
+DEMO
+)
+else
+  logins="  No demo accounts (DATABASE_URL is set): create staff with flask --app api create-user"
+fi
 cat <<INFO
 
   Yanhu Talent Service is starting on http://127.0.0.1:$PORT
     API docs (Swagger UI)  http://127.0.0.1:$PORT/docs
     OpenAPI document       http://127.0.0.1:$PORT/openapi.json
     Readiness              http://127.0.0.1:$PORT/readyz
-  Demo staff logins (embedded default only), password: $password
-    window clerks   clerk-w01 .. clerk-w23
-    reviewers       reviewer-public-security, reviewer-housing, reviewer-education, ...
-    heads           head-public-security, head-housing, ... (receive red escalations)
-    talent office   talent-office      finance   finance      admin   admin
+$logins
   Applicants register themselves: POST /api/v1/auth/register
   Email and SMS notices (no SMTP_URL / SMS_PROVIDER_URL set) are files, one a message:
     var/outbox/email/*.eml   var/outbox/sms/*.json

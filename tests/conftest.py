@@ -39,6 +39,7 @@ from alembic.config import Config as AlembicConfig  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
+from api.throttling import limiter  # noqa: E402
 from config import SEED_DIR, TestConfig  # noqa: E402
 from tests.processes import CeleryWorker  # noqa: E402
 from workflow.db import Session  # noqa: E402
@@ -47,7 +48,7 @@ from workflow.publisher import publisher  # noqa: E402
 MUTABLE_TABLES = (
     "window_tasks", "delivery_attempts", "notifications", "broadcasts", "events", "steps",
     "rectification_tasks", "outbox", "idempotency_keys", "personal_data_access", "applications",
-    "alerts", "admin_events", "users",
+    "alerts", "admin_events", "refresh_tokens", "users",
 )  # fmt: skip
 
 
@@ -121,6 +122,7 @@ def clean(app):
             time.sleep(0.5)
         finally:
             Session.remove()
+    limiter.reset()  # request limits count from zero in every test
     publisher.flush()  # nothing from the previous test may land in this one's queues
     app.extensions["celery"].control.purge()
     yield

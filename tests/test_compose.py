@@ -7,6 +7,7 @@ compared with the ones parsed out of scripts/run.sh.
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,20 @@ def test_dockerfile_default_command_is_the_api(run_script):
     assert options(argv)["--workers"] == options(expected)["--workers"]
     # The gunicorn settings file makes its own errors the JSON envelope: the image needs it too.
     assert options(argv).get("--config") == options(expected)["--config"]
+
+
+@pytest.mark.parametrize("database_url, shown", [(None, True), ("postgresql://db/yanhu", False)])
+def test_run_prints_the_demo_logins_only_without_a_database_url(run_script, database_url, shown):
+    # The banner part of run.sh, run on its own: from the demo-account check to the banner's end.
+    banner = re.search(r"^# Demo accounts exist only.*?^INFO$", run_script, re.S | re.M)
+    assert banner, "run.sh: the banner moved"
+    env = {"PATH": "/usr/bin:/bin", "BIN": str(ROOT / ".venv" / "bin"), "PORT": "5000"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", banner.group(0)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert ("yanhu-demo" in result.stdout) is shown
+    assert ("clerk-w01" in result.stdout) is shown
+    assert ("No demo accounts" in result.stdout) is not shown

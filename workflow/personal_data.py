@@ -10,19 +10,16 @@ hash, so a copy of the database (a dump, a backup, a stolen file) holds neither 
   finds a phone already known, login finds the account), and without the key a hash cannot be
   tested against the few hundred million possible phones.
 
-Keys come from the settings (PERSONAL_DATA_KEYS, PERSONAL_DATA_HASH_KEY); the embedded default
-generates its own into var/ on first use. This module imports nothing of ours.
+Keys come from the settings (PERSONAL_DATA_KEYS, PERSONAL_DATA_HASH_KEY; the embedded default
+generates its own into var/). This module imports nothing of ours.
 """
 
 import base64
 import binascii
 import hashlib
 import hmac
-import json
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -75,32 +72,16 @@ def _decoded(text: str, name: str) -> bytes:
     return key
 
 
-def generated_keys(path: Path) -> tuple[str, str]:
-    """The embedded default's keys: read from `path`, or made and written there (owner-only)."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        document = json.dumps({"keys": f"k1:{new_key()}", "hash_key": new_key()})
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(document)
-    stored = json.loads(path.read_text())
-    return stored["keys"], stored["hash_key"]
-
-
 def use(keys: Keys) -> None:
     """Set this process's keys."""
     _keys["current"] = keys
 
 
 def use_settings(settings) -> None:
-    """The keys of these settings (the app factory and the migrations call this): the ones given,
-    or, where the settings allow it (the embedded default), the generated ones."""
-    keys_text, hash_text = settings.PERSONAL_DATA_KEYS, settings.PERSONAL_DATA_HASH_KEY
-    if not (keys_text and hash_text):
-        if settings.PERSONAL_DATA_KEY_FILE is None:
-            raise KeyProblem("set PERSONAL_DATA_KEYS and PERSONAL_DATA_HASH_KEY")
-        keys_text, hash_text = generated_keys(settings.PERSONAL_DATA_KEY_FILE)
-    use(parse_keys(keys_text, hash_text))
+    """The keys of these settings (the app factory and the migrations call this)."""
+    if not (settings.PERSONAL_DATA_KEYS and settings.PERSONAL_DATA_HASH_KEY):
+        raise KeyProblem("set PERSONAL_DATA_KEYS and PERSONAL_DATA_HASH_KEY")
+    use(parse_keys(settings.PERSONAL_DATA_KEYS, settings.PERSONAL_DATA_HASH_KEY))
 
 
 def _current() -> Keys:

@@ -15,6 +15,7 @@ from api.applications.schemas import (
 from api.auth.tokens import current_actor
 from api.blueprint import Blueprint
 from api.pagination import MAX_ID, decode_cursor, decode_due_cursor, encode_due_cursor, page
+from api.throttling import submission_per_applicant
 from workflow.db import Session
 from workflow.errors import Forbidden, InvalidInput
 from workflow.lifecycle import Role
@@ -97,6 +98,7 @@ class Applications(MethodView):
             return page(items, args["limit"], lambda c: encode_due_cursor(c.due_date, c.id))
         return page(items, args["limit"])
 
+    @submission_per_applicant
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])

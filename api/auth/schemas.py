@@ -40,4 +40,16 @@ class TokenSchema(Schema):
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
+    refresh_token = fields.String()
     user = fields.Nested(UserSchema)
+
+
+class RefreshSchema(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(max=200)
+    )
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))

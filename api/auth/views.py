@@ -1,38 +1,97 @@
-"""Register (applicants), log in (everyone), and one's own profile."""
+"""Register (applicants), log in (everyone), refresh, log out, change one's password, and one's
+own profile."""
 
 from flask.views import MethodView
 
-from api.auth.schemas import LoginSchema, ProfileSchema, RegisterSchema, TokenSchema, UserSchema
-from api.auth.tokens import current_actor, issue_token
+from api.auth.schemas import (
+    LoginSchema,
+    PasswordChangeSchema,
+    ProfileSchema,
+    RefreshSchema,
+    RegisterSchema,
+    TokenSchema,
+    UserSchema,
+)
+from api.auth.tokens import current_actor, current_session, issue_token
 from api.blueprint import Blueprint
-from workflow.services import accounts
+from api.throttling import login_per_account, login_per_address, register_per_address
+from workflow.services import accounts, sessions
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
 
-def _token_body(user) -> dict:
-    token, ttl = issue_token(user)
-    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "user": user}
+def _token_body(grant: sessions.Grant) -> dict:
+    token, ttl = issue_token(grant.user, grant.family_id)
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": ttl,
+        "refresh_token": grant.refresh_token,
+        "user": grant.user,
+    }
 
 
 @blp.route("/register")
 class Register(MethodView):
+    @register_per_address
     @blp.doc(security=[])
     @blp.arguments(RegisterSchema)
     @blp.response(201, TokenSchema)
     def post(self, args):
         """Register as an applicant (your phone number is your username)"""
-        return _token_body(accounts.register_applicant(**args))
+        return _token_body(sessions.register(**args))
 
 
 @blp.route("/login")
 class Login(MethodView):
+    @login_per_address
+    @login_per_account
     @blp.doc(security=[])
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, args):
-        """Log in with a phone number (applicants) or a staff username"""
-        return _token_body(accounts.authenticate(args["username"], args["password"]))
+        """Log in with a phone number (applicants) or a staff username
+
+        After several wrong passwords in a row the account is locked for a while (longer each
+        time); while locked, every attempt gets the wrong password's 401. Too many attempts
+        for one account or from one address are 429 with Retry-After.
+        """
+        return _token_body(sessions.log_in(args["username"], args["password"]))
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, args):
+        """A new access token and a new refresh token for a refresh token, which is spent
+
+        A refresh token used a second time ends its whole session (401): a copy of it is in
+        someone else's hands.
+        """
+        return _token_body(sessions.refresh(args["refresh_token"]))
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self):
+        """End this session: its refresh token and access tokens stop working"""
+        sessions.log_out(current_session())
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, args):
+        """Change your password; every other session ends, and you get a new one"""
+        return _token_body(
+            sessions.change_password(
+                current_actor().user_id, args["current_password"], args["new_password"]
+            )
+        )
 
 
 @blp.route("/me")

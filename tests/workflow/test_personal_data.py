@@ -1,7 +1,6 @@
 """Sealing and keyed hashes (workflow/personal_data.py), without a database."""
 
 import base64
-import stat
 
 import pytest
 
@@ -72,14 +71,6 @@ def test_the_lookup_hash_is_stable_keyed_and_per_purpose():
 def test_malformed_keys_stop_the_start(keys, hash_key, problem):
     with pytest.raises(KeyProblem, match=problem):
         parse_keys(keys, hash_key)
-
-
-def test_the_embedded_default_generates_its_keys_once_readable_by_the_owner_only(tmp_path):
-    path = tmp_path / "var" / "personal-data.keys"
-    keys, hash_key = personal_data.generated_keys(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert personal_data.generated_keys(path) == (keys, hash_key)
-    parse_keys(keys, hash_key)  # well-formed
 
 
 def test_masks_keep_only_the_ends():

@@ -18,6 +18,7 @@ from workflow.models.outbox import OutboxMessage
 from workflow.models.personal_data_access import PersonalDataAccess
 from workflow.models.rectification import RectificationTask
 from workflow.models.reference import Department, Policy, PolicyVersion, Window
+from workflow.models.refresh_token import RefreshToken
 from workflow.models.user import User
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "Policy",
     "PolicyVersion",
     "RectificationTask",
+    "RefreshToken",
     "Step",
     "User",
     "Window",

@@ -36,3 +36,11 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(8), default="zh")  # of the messages they get
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every token carries the version it was issued under; a password change, a deactivation,
+    # a new role, window or department, or a lock by an admin bumps it, and older tokens stop
+    # working on their next request.
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Consecutive failed logins; after LOGIN_LOCK_AFTER of them the account is locked until then.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

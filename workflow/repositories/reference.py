@@ -23,6 +23,22 @@ def get_window(session: OrmSession, code: str) -> Window | None:
     return session.get(Window, code)
 
 
+def list_departments(session: OrmSession) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
+def list_users(
+    session: OrmSession, username: str | None, before_id: int | None, limit: int
+) -> list[User]:
+    """Newest first; `username` matches any part of the username, in any case."""
+    query = select(User).order_by(User.id.desc()).limit(limit)
+    if username:
+        query = query.where(User.username.icontains(username, autoescape=True))
+    if before_id is not None:
+        query = query.where(User.id < before_id)
+    return list(session.scalars(query))
+
+
 def get_department(session: OrmSession, code: str) -> Department | None:
     return session.get(Department, code)
 

@@ -1,9 +1,10 @@
 """Registering applicants, creating staff, logging in."""
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.db import Session
@@ -11,20 +12,19 @@ from workflow.errors import Conflict, InvalidInput, Unauthorised
 from workflow.identity import normalise_id_number
 from workflow.lifecycle import STAFF_ROLES, Role
 from workflow.models import User
+from workflow.models._types import utcnow
 from workflow.notifications.channels.email import is_email_address
+from workflow.passwords import hash_password, needs_rehash, password_matches
 from workflow.personal_fields import NAME_RULE, PHONE_RULE, is_valid_name, normalise_phone
 from workflow.repositories import reference
 
-_hasher = PasswordHasher()
-# Spent on unknown usernames too, so a login's timing does not tell which usernames exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 8
 
 
-def _check_password(password: str, errors: dict) -> None:
+def check_password(password: str, errors: dict, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
-        errors["password"] = [f"Must be at least {MIN_PASSWORD} characters."]
+        errors[field] = [f"Must be at least {MIN_PASSWORD} characters."]
 
 
 def register_applicant(phone: str, password: str, name: str, id_number: str) -> User:
@@ -32,7 +32,7 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
     phone = normalise_phone(phone)
     if phone is None:
         errors["phone"] = [PHONE_RULE]
-    _check_password(password, errors)
+    check_password(password, errors)
     if not is_valid_name(name):
         errors["name"] = [NAME_RULE]
     canonical_id = normalise_id_number(id_number)
@@ -55,7 +55,7 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
         )
     user = User(
         phone=phone,
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
         role=Role.APPLICANT,
         name=name,
         id_number=canonical_id,
@@ -83,7 +83,7 @@ def create_staff_user(
         errors["username"] = ["Must not look like a mobile number."]
     if role not in STAFF_ROLES:
         errors["role"] = [f"Must be one of {', '.join(sorted(STAFF_ROLES))}."]
-    _check_password(password, errors)
+    check_password(password, errors)
     if role == Role.WINDOW_CLERK and not window_code:
         errors["window"] = ["A window clerk needs a window."]
     if window_code and reference.get_window(session, window_code) is None:
@@ -98,7 +98,7 @@ def create_staff_user(
         raise InvalidInput("Some fields are invalid.", errors=errors)
     user = User(
         username=username,
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
         role=role,
         name=name or username,
         window_code=window_code if role == Role.WINDOW_CLERK else None,
@@ -124,22 +124,60 @@ def _add_user(user: User, duplicate_field: str) -> User:
     return user
 
 
-def authenticate(username: str, password: str) -> User:
+@dataclass(frozen=True)
+class LockPolicy:
+    """After `after` consecutive failures the account is locked for `seconds`, each next lock
+    twice as long as the last, at most `max_seconds`."""
+
+    after: int
+    seconds: int
+    max_seconds: int
+
+    def lock_for(self, failures: int) -> timedelta | None:
+        if failures < self.after:
+            return None
+        return timedelta(seconds=min(self.seconds * 2 ** (failures - self.after), self.max_seconds))
+
+
+def authenticate(username: str, password: str, lock: LockPolicy) -> User:
+    """The user, or 401. Unknown, inactive and locked accounts get the wrong password's answer,
+    after the same hashing time, so an answer tells nothing about the account; the caller
+    commits. Applicants log in with their phone (found by its keyed hash), staff by username."""
+    session = Session()
     login = username.strip()
     phone = normalise_phone(login)
-    session = Session()
     user = (
         reference.get_user_by_phone(session, phone)
         if phone
         else reference.get_user_by_username(session, login)
     )
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        user = None
-    if user is None:
+    now = utcnow()
+    usable = (
+        user is not None and user.active and not (user.locked_until and user.locked_until > now)
+    )
+    if not password_matches(user.password_hash if usable else None, password):
+        if usable:
+            _count_failure(user, lock, now)
         raise Unauthorised("Wrong username or password.")
+    user.failed_logins, user.locked_until = 0, None
+    if needs_rehash(user.password_hash):  # the settings' parameters changed since it was made
+        user.password_hash = hash_password(password)
     return user
+
+
+def _count_failure(user: User, lock: LockPolicy, now) -> None:
+    session = Session()
+    # Counted in the database, so failures sent at once to different processes all count.
+    failures = session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
+    locked_for = lock.lock_for(failures)
+    if locked_for is not None:
+        user.locked_until = now + locked_for
+    session.commit()
 
 
 def get_profile(actor) -> User:

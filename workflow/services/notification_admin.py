@@ -14,31 +14,19 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow.actors import Actor
 from workflow.db import Session
-from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workflow.lifecycle import Role
-from workflow.models import AdminEvent, MessageTemplate, NotificationRule
+from workflow.errors import Conflict, InvalidInput, NotFound
+from workflow.models import MessageTemplate, NotificationRule
 from workflow.models._types import utcnow
 from workflow.notifications import CHANNELS, LANGUAGES, NOTICES, WEBHOOK, WINDOW_NOTICES
 from workflow.notifications import templates as wording
 from workflow.notifications.windows import broadcast
+from workflow.services.admin_records import only_admins as _only_admins
+from workflow.services.admin_records import record_admin_event as _record
 
 BROADCAST_KINDS = ("policy_version", "recruitment_batch", "notice")
 # Everyone some notice goes to: what a rule's recipient may be at all.
 RECIPIENTS = tuple(sorted(set().union(*NOTICES.values())))
 REFERENCE = "{{ reference }}"
-
-
-def _only_admins(actor: Actor, what: str) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden(f"Only an admin {what}.")
-
-
-def _record(actor: Actor, action: str, subject: str, data: dict) -> None:
-    Session().add(
-        AdminEvent(
-            actor_id=actor.user_id, actor_role=actor.role, action=action, subject=subject, data=data
-        )
-    )
 
 
 # A broadcast
