@@ -54,6 +54,12 @@ class Config:
     PUBLISH_BREAKER_SECONDS = 10.0
     BROKER_TIMEOUT_SECONDS = 1.0
     MAX_CONTENT_LENGTH = 256 * 1024
+    # Uploaded documents: kept under random names in DOCUMENTS_DIR (never served as a folder),
+    # each at most DOCUMENT_MAX_BYTES (the upload endpoint's own limit; JSON keeps the one above)
+    # and, for images, at most DOCUMENT_MAX_PIXELS (a larger one is a decompression bomb).
+    DOCUMENTS_DIR = Path(os.environ.get("DOCUMENTS_DIR", VAR / "documents"))
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    DOCUMENT_MAX_PIXELS = 40_000_000
 
     # Notifications. With SMTP_URL / SMS_PROVIDER_URL unset, email and SMS are written as files
     # under OUTBOX_DIR (one a message) for a person to read.
@@ -141,6 +147,7 @@ class TestConfig(Config):
     PUBLISH_BREAKER_SECONDS = 1.0
     SMS_CALLBACK_SECRET = "test-sms-callback-secret"
     OUTBOX_DIR = VAR / "test" / "outbox"
+    DOCUMENTS_DIR = Path(os.environ.get("TEST_DOCUMENTS_DIR", VAR / "test" / "documents"))
     DELIVERY_TIMEOUT_SECONDS = 1.0
     DELIVERY_ATTEMPTS = 3
     DELIVERY_RETRY_SECONDS = 0.2
