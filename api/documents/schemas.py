@@ -6,7 +6,7 @@ class DocumentFormSchema(Schema):
     document_code = fields.String(
         required=True,
         validate=validate.Length(min=1, max=64),
-        metadata={"description": "One of the code of the policy's required_documents."},
+        metadata={"description": "One of the codes of the policy's required_documents."},
     )
 
 

@@ -42,7 +42,8 @@ def _upload_size_limit():
 def _rules() -> DocumentRules:
     config = current_app.config
     return DocumentRules(
-        directory=Path(config["DOCUMENTS_DIR"]),
+        # Absolute: send_file would read a relative path against the app's folder, not ours.
+        directory=Path(config["DOCUMENTS_DIR"]).absolute(),
         max_bytes=config["DOCUMENT_MAX_BYTES"],
         max_pixels=config["DOCUMENT_MAX_PIXELS"],
     )
