@@ -11,7 +11,7 @@ import zlib
 import pytest
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import (
     act,
@@ -28,7 +28,7 @@ from tests.factories import (
     valid_form,
 )
 from workflow.db import Session
-from workflow.models import Document, Event, OutboxMessage
+from workflow.models import Application, Document, Event, OutboxMessage
 from workflow.services import documents as document_service
 
 
@@ -374,6 +374,26 @@ def test_a_failed_transaction_leaves_no_file_behind(client, stored, monkeypatch)
     monkeypatch.setattr(document_service, "apply", failing_apply)
     response = upload(client, token, case_id, "identity_card")
     assert response.status_code == 500
+    assert _rows() == [] and os.listdir(stored) == []
+
+
+def test_a_case_that_moved_on_while_its_file_was_checked_takes_no_document(
+    client, stored, monkeypatch
+):
+    token, _ = register(client)
+    case_id = _draft(client, token)
+    real_check = document_service.check_content
+
+    def withdrawn_meanwhile(data, max_pixels):
+        with Session.get_bind().begin() as connection:  # another request, committed first
+            connection.execute(
+                update(Application).where(Application.id == case_id).values(status="withdrawn")
+            )
+        return real_check(data, max_pixels)
+
+    monkeypatch.setattr(document_service, "check_content", withdrawn_meanwhile)
+    response = upload(client, token, case_id, "identity_card")
+    assert response.status_code == 409 and "withdrawn" in response.json["message"]
     assert _rows() == [] and os.listdir(stored) == []
 
 

@@ -43,10 +43,13 @@ def add_document(
     """The new document's row; 404 for a case the actor may not see, 403 for a role that may not
     upload, 409 when the case no longer takes documents, 413/422 for the file itself."""
     session = Session()
-    case = applications.get_visible(session, actor, case_id, lock=True)
+    case = applications.get_visible(session, actor, case_id)
     on_behalf_of = _on_behalf_of(actor, case.applicant_id)
     transition_for(case.status, Action.ADD_DOCUMENT, Role.APPLICANT)  # 409 naming the status
     codes = {d["code"] for d in policy_terms(session, case.policy_code).required_documents}
+    # The file is checked outside any transaction: decoding a large image takes a while, and on
+    # SQLite an open transaction holds the database's write lock.
+    session.rollback()
     if document_code not in codes:
         raise InvalidInput(
             "Unknown document.",
@@ -64,6 +67,9 @@ def add_document(
     display_name = clean_file_name(file_name, content_type)
     stored_name = storage.store(rules.directory, data)
     try:
+        # Locked and read again: the case may have moved on while the file was checked (apply
+        # then refuses the upload with a 409).
+        case = applications.get_visible(session, actor, case_id, lock=True)
         document = Document(
             application_id=case.id,
             document_code=document_code,
