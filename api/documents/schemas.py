@@ -2,15 +2,14 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 
-class DocumentFormSchema(Schema):
+class DocumentUploadSchema(Schema):
+    """The multipart/form-data body of an upload: a form field and the file."""
+
     document_code = fields.String(
         required=True,
         validate=validate.Length(min=1, max=64),
         metadata={"description": "One of the codes of the policy's required_documents."},
     )
-
-
-class DocumentFileSchema(Schema):
     file = Upload(
         required=True,
         metadata={"description": "A PDF, JPEG or PNG; its name must match its content."},

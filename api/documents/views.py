@@ -5,11 +5,12 @@ from urllib.parse import quote
 
 from flask import current_app, request, send_file
 from flask.views import MethodView
+from werkzeug.datastructures import CombinedMultiDict
 
 from api.applications.views import CASE_ID
 from api.auth.tokens import current_actor
-from api.blueprint import Blueprint
-from api.documents.schemas import DocumentFileSchema, DocumentFormSchema, UploadedDocumentSchema
+from api.blueprint import Blueprint, CachedJsonParser
+from api.documents.schemas import DocumentUploadSchema, UploadedDocumentSchema
 from api.pagination import MAX_ID
 from workflow.errors import TooLarge
 from workflow.services.documents import (
@@ -19,7 +20,20 @@ from workflow.services.documents import (
     list_documents,
 )
 
-blp = Blueprint(
+
+class _FormAndFilesParser(CachedJsonParser):
+    """The "files" location reads the form fields too: an upload's one multipart body carries the
+    file and the fields that describe it, and one schema documents both in the OpenAPI body."""
+
+    def load_files(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class _UploadBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _FormAndFilesParser()
+
+
+blp = _UploadBlueprint(
     "documents", __name__, url_prefix="/api/v1/applications", description="Documents of a case"
 )
 # The multipart envelope around the file: boundaries, part headers, the document code.
@@ -56,10 +70,9 @@ class Documents(MethodView):
         """The case's documents, oldest first"""
         return list_documents(current_actor(), case_id)
 
-    @blp.arguments(DocumentFormSchema, location="form")
-    @blp.arguments(DocumentFileSchema, location="files")
+    @blp.arguments(DocumentUploadSchema, location="files")
     @blp.response(201, UploadedDocumentSchema)
-    def post(self, form, files, case_id):
+    def post(self, args, case_id):
         """Upload a document (multipart/form-data: `document_code` and `file`)
 
         By the applicant while the case is a draft, submitted or sent back for correction; or by
@@ -67,9 +80,9 @@ class Documents(MethodView):
         JPEG or PNG, judged by its content, named with a matching extension; PDFs with
         JavaScript, actions or embedded files and oversized images are refused.
         """
-        upload = files["file"]
+        upload = args["file"]
         return add_document(
-            current_actor(), case_id, form["document_code"], upload.filename, upload.read(),
+            current_actor(), case_id, args["document_code"], upload.filename, upload.read(),
             _rules(),
         )  # fmt: skip
 

@@ -199,6 +199,16 @@ def test_documents_are_taken_only_while_the_case_is_the_applicants_to_change(cli
     assert upload(client, clerk, case_id, "identity_card").status_code == 409
 
 
+def test_the_upload_is_documented_as_one_multipart_body(client):
+    spec = client.get("/openapi.json").json
+    body = spec["paths"]["/api/v1/applications/{case_id}/documents"]["post"]["requestBody"]
+    [(media_type, content)] = body["content"].items()
+    assert media_type == "multipart/form-data"
+    schema = spec["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(schema["required"]) == {"document_code", "file"}
+    assert schema["properties"]["file"]["format"] == "binary"
+
+
 def test_an_unknown_document_code_is_422(client, stored):
     token, _ = register(client)
     case_id = _draft(client, token)
