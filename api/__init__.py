@@ -16,6 +16,7 @@ from api.catalogue import views as catalogue_views
 from api.commands import register_commands
 from api.cors import register_cors
 from api.docs_assets import blp as docs_assets_blp
+from api.documents import views as document_views
 from api.edge_input import register_edge_input
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
@@ -63,6 +64,7 @@ def create_app(settings: Config | None = None) -> Flask:
         catalogue_views.blp,
         calendar_views.blp,
         application_views.blp,
+        document_views.blp,
         notification_views.blp,
         admin_views.blp,
         progress_views.blp,

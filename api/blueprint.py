@@ -7,7 +7,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 
-class _CachedJsonParser(FlaskParser):
+class CachedJsonParser(FlaskParser):
     def _raw_load_json(self, req):
         if not is_json_request(req):
             return core.missing
@@ -19,4 +19,4 @@ class _CachedJsonParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    ARGUMENTS_PARSER = _CachedJsonParser()
+    ARGUMENTS_PARSER = CachedJsonParser()

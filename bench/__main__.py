@@ -17,6 +17,7 @@ from bench.broker import (
     queue_depth,
     wait_counter,
 )
+from bench.documents import remove_documents
 from bench.environment import (
     OUTPUT_DIR,
     BenchEnv,
@@ -181,6 +182,7 @@ def main() -> int:
     finally:
         db.Session.remove()
         drop_database(env)
+        remove_documents()
     wall = round(time.perf_counter() - began, 1)
     results["machine_note_at_start"] = note
     figures = flat_figures(results)

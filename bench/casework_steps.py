@@ -19,6 +19,7 @@ from types import ModuleType
 
 from sqlalchemy import select
 
+from bench.documents import provide_documents
 from bench.fixtures import PASSWORD, WINDOW, Identities, insert_applicants
 from workflow import transitions
 from workflow.actors import Actor
@@ -63,9 +64,12 @@ def cases_at_window(count: int, form: dict) -> list[tuple[int, int]]:
     """`count` cases of STEP_POLICY waiting at the window: (id, version) each."""
     applicant_ids = insert_applicants(count, Identities())
     mark = Session().scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1))
+    submitted = []
     for user_id in applicant_ids:
-        submit_application(Actor(user_id, Role.APPLICANT), STEP_POLICY, WINDOW, form)
+        case = submit_application(Actor(user_id, Role.APPLICANT), STEP_POLICY, WINDOW, form).case
+        submitted.append((case.id, user_id))
         Session.remove()
+    provide_documents(submitted, STEP_POLICY)
     outbox_ids = list(
         Session().scalars(select(OutboxMessage.id).where(OutboxMessage.id > (mark or 0)))
     )

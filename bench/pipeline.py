@@ -4,7 +4,9 @@ how fast the same worker pool gets through no-op messages from the same broker q
 Fairness, as built here:
 - The cases are made by the real submit service in this process with the outbox publisher left
   unbound, so their outbox rows are committed but not published (no beat runs, so no relay
-  interferes). The clock starts when the first message is handed to the broker.
+  interferes); their required documents are then uploaded through the real document service
+  (the pre-check routes only cases that have them). The clock starts when the first message is
+  handed to the broker.
 - Headline: one message per case, the API's fast path when it is not loaded (under load its
   publisher thread puts several ids in one message), via `publisher.publish_grouped` over
   `publisher.publisher_for`, against one no-op per message through
@@ -28,6 +30,7 @@ from redis import Redis
 from sqlalchemy import select
 
 from bench.broker import publish_noop, queue_depth, wait_counter
+from bench.documents import provide_documents
 from bench.fixtures import POLICY, WINDOW
 from bench.probes import Probe
 from workflow import outbox
@@ -54,8 +57,8 @@ class CaseBatch:
 
 
 def create_cases(applicant_ids: list[int], form: dict) -> CaseBatch:
-    """One submitted case per applicant through the real service; their outbox rows stay
-    unpublished because this process never binds the outbox publisher."""
+    """One submitted case per applicant through the real service, with its documents; their
+    outbox rows stay unpublished because this process never binds the outbox publisher."""
     if publisher.publish is not None:
         raise RuntimeError("the bench process must not publish on commit")
     mark = Session().scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1))
@@ -66,6 +69,7 @@ def create_cases(applicant_ids: list[int], form: dict) -> CaseBatch:
         case_ids.append(case.id)
         Session.remove()  # one session per submission, as per request in the API
     done = time.perf_counter()
+    provide_documents(list(zip(case_ids, applicant_ids, strict=True)), POLICY)
     messages = list(
         Session().scalars(
             select(OutboxMessage).where(OutboxMessage.id > (mark or 0)).order_by(OutboxMessage.id)

@@ -108,6 +108,12 @@ class Config:
     )
     # /docs and /openapi.json; API_DOCS=off takes them down (404) where they should not be public.
     API_DOCS_ENABLED = os.environ.get("API_DOCS", "on").strip().lower() not in ("off", "0", "false")
+    # Uploaded documents: kept under random names in DOCUMENTS_DIR (never served as a folder),
+    # each at most DOCUMENT_MAX_BYTES (the upload endpoint's own limit; JSON keeps the one above)
+    # and, for images, at most DOCUMENT_MAX_PIXELS (a larger one is a decompression bomb).
+    DOCUMENTS_DIR = Path(os.environ.get("DOCUMENTS_DIR", VAR / "documents"))
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    DOCUMENT_MAX_PIXELS = 40_000_000
 
     # Notifications. With SMTP_URL / SMS_PROVIDER_URL unset, email and SMS are written as files
     # under OUTBOX_DIR (one a message) for a person to read.
@@ -245,6 +251,7 @@ class TestConfig(Config):
     PUBLISH_BREAKER_SECONDS = 1.0
     SMS_CALLBACK_SECRET = "test-sms-callback-secret"
     OUTBOX_DIR = VAR / "test" / "outbox"
+    DOCUMENTS_DIR = Path(os.environ.get("TEST_DOCUMENTS_DIR", VAR / "test" / "documents"))
     DELIVERY_TIMEOUT_SECONDS = 1.0
     DELIVERY_ATTEMPTS = 3
     DELIVERY_RETRY_SECONDS = 0.2

@@ -33,6 +33,7 @@ elif BACKEND == "sqlite":
 else:
     raise RuntimeError("TEST_BACKEND must be postgres or sqlite")
 os.environ["APP_ENV"] = "test"
+os.environ["TEST_DOCUMENTS_DIR"] = str(TEST_VAR / "documents")
 
 from alembic import command  # noqa: E402
 from alembic.config import Config as AlembicConfig  # noqa: E402
@@ -46,9 +47,9 @@ from workflow.db import Session  # noqa: E402
 from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = (
-    "window_tasks", "delivery_attempts", "notifications", "broadcasts", "events", "steps",
-    "rectification_tasks", "outbox", "idempotency_keys", "personal_data_access", "applications",
-    "alerts", "admin_events", "refresh_tokens", "users",
+    "window_tasks", "delivery_attempts", "notifications", "broadcasts", "events", "documents",
+    "steps", "rectification_tasks", "outbox", "idempotency_keys", "personal_data_access",
+    "applications", "alerts", "admin_events", "refresh_tokens", "users",
 )  # fmt: skip
 
 
@@ -59,6 +60,7 @@ def pytest_report_header(config):
 
 
 def _recreate_database() -> None:
+    shutil.rmtree(TEST_VAR / "documents", ignore_errors=True)  # the files of the rows dropped
     if BACKEND == "postgres":
         import psycopg
 

@@ -1,16 +1,25 @@
-"""Builders of real rows and requests: applicants, staff, valid forms, submitted cases."""
+"""Builders of real rows and requests: applicants, staff, valid forms, submitted cases, files."""
 
+import io
 import itertools
+from pathlib import Path
 
 import jwt
+from PIL import Image
+from pypdf import PdfWriter
 from sqlalchemy import select
 from stdnum.cn import ric
 
+from config import TestConfig
 from config.queues import TaskNames
+from workflow.actors import Actor
 from workflow.db import Session
-from workflow.models import OutboxMessage, User
+from workflow.lifecycle import Role
+from workflow.models import Application, OutboxMessage, User
 from workflow.notifications.dispatch import dispatch_notices
+from workflow.policies import policy_terms
 from workflow.services.accounts import create_staff_user
+from workflow.services.documents import DocumentRules, add_document
 from workflow.services.precheck import precheck_cases
 
 PASSWORD = "correct-horse-42"
@@ -109,11 +118,90 @@ def submit(client, token: str, policy_code: str = "transport", window: str = "W0
     )
 
 
+def pdf_file(pages: int = 1) -> bytes:
+    """A small, clean PDF."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def image_file(kind: str = "PNG", size: tuple[int, int] = (16, 16)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+def upload(client, token: str, case_id: int, code: str, content: bytes | None = None,
+           name: str = "scan.pdf"):  # fmt: skip
+    """POST one document as a browser would (multipart/form-data)."""
+    return client.post(
+        f"/api/v1/applications/{case_id}/documents",
+        headers=auth(token),
+        data={
+            "document_code": code,
+            "file": (io.BytesIO(pdf_file() if content is None else content), name),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def required_documents(client, policy_code: str) -> list[str]:
+    documents = client.get(f"/api/v1/policies/{policy_code}").json["required_documents"]
+    return [d["code"] for d in documents if d["required"]]
+
+
+def provide_documents(client, token: str, case_id: int, policy_code: str) -> None:
+    """Upload one PDF for each document the policy requires, as the pre-check wants them."""
+    for code in required_documents(client, policy_code):
+        response = upload(client, token, case_id, code)
+        assert response.status_code == 201, response.json
+
+
+def submit_ready(client, token: str, policy_code: str = "transport", window: str = "W01",
+                 form=None):  # fmt: skip
+    """A case as an applicant files it to pass the pre-check: a draft, its required documents,
+    then the action submit. Returns the answer to the submit (the case, now submitted)."""
+    if form is None:
+        form = valid_form(client.get(f"/api/v1/policies/{policy_code}").json)
+    body = {"policy_code": policy_code, "window_code": window, "form": form, "draft": True}
+    draft = client.post("/api/v1/applications", headers=auth(token), json=body)
+    assert draft.status_code == 201, draft.json
+    provide_documents(client, token, draft.json["id"], policy_code)
+    submitted = act(client, token, draft.json["id"], "submit")
+    assert submitted.status_code == 200, submitted.json
+    return submitted
+
+
+def add_documents(case_ids: list[int]) -> None:
+    """What provide_documents uploads, through the service in this process: for cases made with
+    submit_application directly (many of them, no HTTP)."""
+    session = Session()
+    cases = session.scalars(select(Application).where(Application.id.in_(case_ids))).all()
+    owners = [(case.id, case.applicant_id, case.policy_code) for case in cases]
+    Session.remove()
+    rules = DocumentRules(
+        Path(TestConfig.DOCUMENTS_DIR),
+        TestConfig.DOCUMENT_MAX_BYTES,
+        TestConfig.DOCUMENT_MAX_PIXELS,
+    )
+    content = pdf_file()
+    for case_id, applicant_id, policy_code in owners:
+        policy = policy_terms(Session(), policy_code)
+        for document in policy.required_documents:
+            if document["required"]:
+                actor = Actor(applicant_id, Role.APPLICANT)
+                add_document(actor, case_id, document["code"], "scan.pdf", content, rules)
+        Session.remove()
+
+
 def routed_case(client, policy_code: str = "transport", window: str = "W03") -> tuple[str, int]:
-    """A new applicant's case, pre-checked and at its window: (the applicant's token, case id)."""
+    """A new applicant's case, with its documents, pre-checked and at its window: (the
+    applicant's token, case id)."""
     applicant, _ = register(client)
-    form = valid_form(client.get(f"/api/v1/policies/{policy_code}").json)
-    case_id = submit(client, applicant, policy_code, window, form).json["id"]
+    case_id = submit_ready(client, applicant, policy_code, window).json["id"]
     run_precheck()
     return applicant, case_id
 

@@ -1,5 +1,6 @@
 """A case's basic conditions, each failure a correction item, all listed at once (一次性告知):
-the applicant's identity number, one open or granted case per policy, and the policy's rules.
+the applicant's identity number, one open or granted case per policy, the policy's rules, and
+the policy's required documents that have not been uploaded for the case.
 
 The worker's pre-check and a window's correction notice both list them from here.
 """
@@ -16,15 +17,28 @@ def _item(code: str, field: str, message_zh: str, message_en: str) -> dict:
     return {"code": code, "field": field, "message_zh": message_zh, "message_en": message_en}
 
 
+def missing_document(document: dict) -> dict:
+    """The correction item asking for one of the policy's documents."""
+    return _item(
+        f"document_missing:{document['code']}",
+        f"documents.{document['code']}",
+        f"请补交：{document['name_zh']}",
+        f"Please provide: {document['name_en']}",
+    )
+
+
 def case_problems(
     case: Application,
     policy: PolicyTerms,
     applicant: User,
     today: dt.date,
+    provided: set[str],
     earliest_open: tuple[int, str] | None = None,
 ) -> list[dict]:
-    """Every condition `case` fails. `earliest_open`: the (id, reference) of the applicant's
-    earliest open or granted case for the policy, where the check is wanted."""
+    """Every condition `case` fails. `provided`: the codes of the documents uploaded for it (a
+    required one missing is an item; a secondary one is the window's call: 容缺受理).
+    `earliest_open`: the (id, reference) of the applicant's earliest open or granted case for
+    the policy, where the check is wanted."""
     problems = []
     id_number = normalise_id_number(applicant.id_number or "")
     if id_number is None:
@@ -51,4 +65,9 @@ def case_problems(
             )
     facts = {"age": age_on(id_number, today) if id_number else None}
     problems.extend(failed_rules(policy.eligibility_rules, case.form, facts))
+    problems.extend(
+        missing_document(document)
+        for document in policy.required_documents
+        if document.get("required") and document["code"] not in provided
+    )
     return problems

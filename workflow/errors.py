@@ -39,6 +39,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class TooLarge(DomainError):
+    """A body or an uploaded file over its size limit."""
+
+    status_code = 413
+
+
 class PreconditionFailed(DomainError):
     """The caller's If-Match names a version that is no longer current."""
 

@@ -15,6 +15,7 @@ from workflow.errors import Forbidden, InvalidTransition
 
 
 class Status(StrEnum):
+    DRAFT = "draft"
     SUBMITTED = "submitted"
     AT_WINDOW = "at_window"
     CORRECTION_REQUESTED = "correction_requested"
@@ -35,6 +36,8 @@ class Status(StrEnum):
 
 
 class Action(StrEnum):
+    SAVE_DRAFT = "save_draft"
+    ADD_DOCUMENT = "add_document"
     SUBMIT = "submit"
     ROUTE = "route"
     PARK = "park"
@@ -110,6 +113,8 @@ OPEN = frozenset(
         Status.NEEDS_ATTENTION,
     }
 )
+# The applicant (or a clerk on their behalf) may add documents while the case is theirs to change.
+TAKES_DOCUMENTS = frozenset({Status.DRAFT, Status.SUBMITTED, Status.CORRECTION_REQUESTED})
 # Decided in the applicant's favour: a second case for the same policy is refused too.
 GRANTED = frozenset({Status.APPROVED, Status.DISBURSING, Status.CONCLUDED, Status.RATED})
 # A department step is open in these (its clock may be paused).
@@ -147,8 +152,14 @@ _DEPARTMENTS = (_REVIEWER, _OFFICE)
 _PRECHECK = TaskNames.PRECHECK_APPLICATIONS
 
 TRANSITIONS: dict[tuple[Status | None, Action], Transition] = {
-    # A new case has no status yet.
+    # A new case has no status yet. A draft is not pre-checked until it is submitted, so its
+    # documents can be uploaded first.
     (None, Action.SUBMIT): _t(Status.SUBMITTED, Role.APPLICANT, task=_PRECHECK),
+    (None, Action.SAVE_DRAFT): _t(Status.DRAFT, Role.APPLICANT),
+    (Status.DRAFT, Action.SUBMIT): _t(Status.SUBMITTED, Role.APPLICANT, task=_PRECHECK),
+    (Status.DRAFT, Action.WITHDRAW): _t(Status.WITHDRAWN, Role.APPLICANT),
+    # An upload is recorded in the case's audit chain (and moves its ETag).
+    **{(source, Action.ADD_DOCUMENT): _t(source, Role.APPLICANT) for source in TAKES_DOCUMENTS},
     # The automatic pre-check, and what happens when it keeps failing.
     (Status.SUBMITTED, Action.ROUTE): _t(
         Status.AT_WINDOW,
@@ -296,8 +307,9 @@ SYSTEM_ONLY = frozenset(
     for action in Action
     if all(t.roles == {Role.SYSTEM} for (_, a), t in TRANSITIONS.items() if a == action)
 )
-# The actions a person may ask for through the API.
-REQUESTABLE = frozenset(Action) - SYSTEM_ONLY - {Action.SUBMIT}
+# The actions a person may ask for through the actions endpoint (a new case and an upload have
+# endpoints of their own).
+REQUESTABLE = frozenset(Action) - SYSTEM_ONLY - {Action.SAVE_DRAFT, Action.ADD_DOCUMENT}
 
 # Who may ever take each action, whatever the status: a role outside this set gets 403, not 409.
 ACTION_ROLES: dict[Action, frozenset[Role]] = {

@@ -8,6 +8,13 @@ class ApplicationCreateSchema(Schema):
     policy_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     window_code = fields.String(required=True, validate=validate.Length(min=1, max=8))
     form = fields.Dict(keys=fields.String(), required=True)
+    draft = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Keep the case as a draft: upload its documents, then take the "
+            "action submit. Without it the case is submitted (and pre-checked) at once."
+        },
+    )
 
 
 class CorrectionItemSchema(Schema):
@@ -20,12 +27,13 @@ class CorrectionItemSchema(Schema):
 # What each action takes besides its name: (required fields, optional fields). The service checks
 # the same (workflow/services/casework.py); this table is what the OpenAPI document shows.
 ACTION_BODIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "submit": ((), ("comment", "on_behalf")),
     "accept": ((), ("comment",)),
     "accept_provisional": (("documents", "date"), ("comment",)),
     "request_correction": ((), ("items", "documents", "date", "comment")),
     "not_accept": (("comment", "refer_to"), ()),
     "fulfil_pledge": ((), ("comment",)),
-    "resubmit": (("form",), ("comment", "on_behalf")),
+    "resubmit": ((), ("form", "comment", "on_behalf")),
     "withdraw": ((), ("comment", "on_behalf")),
     "rate": (("rating",), ("comment", "on_behalf")),
     "retry": ((), ("comment",)),

@@ -1,7 +1,7 @@
 """identity numbers and phones sealed at rest, found by keyed hashes
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-27 15:00:00
 
 users.phone and users.id_number now hold sealed values (workflow/personal_data.py), wider than
@@ -18,7 +18,7 @@ from alembic import op
 from workflow.personal_data import lookup_hash, open_, seal
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

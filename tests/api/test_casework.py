@@ -9,10 +9,12 @@ from tests.factories import (
     auth,
     inbox,
     register,
+    required_documents,
     run_dispatch,
     run_precheck,
     staff,
     submit,
+    submit_ready,
     valid_form,
 )
 from workflow.audit import first_break
@@ -37,7 +39,7 @@ def _notifications(client, token):
 def routed(client):
     """An applicant's transport case routed to W03, and the W03 clerk."""
     applicant, _ = register(client)
-    case_id = submit(client, applicant, "transport", "W03").json["id"]
+    case_id = submit_ready(client, applicant, "transport", "W03").json["id"]
     assert run_precheck() == {"routed": 1, "returned": 0, "failed": 0, "already_done": 0}
     return applicant, case_id, staff(client, "window_clerk", window="W03")
 
@@ -81,7 +83,7 @@ def test_failing_conditions_are_all_listed_at_once(client):
     policy = client.get("/api/v1/policies/household_registration").json
     form = valid_form(policy)
     form["degree"] = "junior_college"
-    case_id = submit(client, applicant, "household_registration", "W01", form).json["id"]
+    case_id = submit_ready(client, applicant, "household_registration", "W01", form).json["id"]
     # The applicant's stored identity number has gone bad (say, a faulty import): that is listed
     # too, and so is every rule that needs the age it no longer yields.
     session = Session()
@@ -107,8 +109,8 @@ def test_failing_conditions_are_all_listed_at_once(client):
 
 def test_a_second_open_case_for_the_same_policy_is_sent_back(client):
     applicant, _ = register(client)
-    first = submit(client, applicant, "transport", "W01").json["id"]
-    second = submit(client, applicant, "transport", "W02").json["id"]
+    first = submit_ready(client, applicant, "transport", "W01").json["id"]
+    second = submit_ready(client, applicant, "transport", "W02").json["id"]
     assert run_precheck()["routed"] == 1
     assert _case(client, applicant, first).json["status"] == "at_window"
     sent_back = _case(client, applicant, second).json
@@ -129,11 +131,13 @@ def test_accept_then_review_then_approve(client, routed):
     approved = _act(client, reviewer, case_id, "approve_step", comment="同意")
     assert approved.status_code == 200 and approved.json["status"] == "approved"
     events = client.get(f"/api/v1/applications/{case_id}/events", headers=auth(applicant)).json
+    uploads = len(required_documents(client, "transport"))
     assert [e["action"] for e in events] == [
-        "submit", "route", "accept", "open_review", "approve_step", "approve",
+        "save_draft", *["add_document"] * uploads, "submit",
+        "route", "accept", "open_review", "approve_step", "approve",
     ]  # fmt: skip
     assert [e["actor_role"] for e in events] == [
-        "applicant", "system", "window_clerk", "system", "reviewer", "system",
+        *["applicant"] * (uploads + 2), "system", "window_clerk", "system", "reviewer", "system",
     ]  # fmt: skip
     stored = Session().scalars(
         select(Event).where(Event.application_id == case_id).order_by(Event.seq)
@@ -144,7 +148,7 @@ def test_accept_then_review_then_approve(client, routed):
 def test_review_steps_run_in_order_and_each_department_decides_once(client):
     applicant, _ = register(client)
     policy = client.get("/api/v1/policies/housing").json
-    case_id = submit(client, applicant, "housing", "W01", valid_form(policy)).json["id"]
+    case_id = submit_ready(client, applicant, "housing", "W01", valid_form(policy)).json["id"]
     run_precheck()
     clerk = staff(client, "window_clerk", window="W01")
     assert _act(client, clerk, case_id, "accept").status_code == 200
@@ -300,7 +304,7 @@ def test_a_granted_benefit_is_not_granted_twice(client, routed):
     _act(client, clerk, case_id, "accept")
     reviewer = staff(client, "reviewer", department="transport")
     assert _act(client, reviewer, case_id, "approve_step").json["status"] == "approved"
-    again = submit(client, applicant, "transport", "W03").json["id"]
+    again = submit_ready(client, applicant, "transport", "W03").json["id"]
     run_precheck()
     sent_back = _case(client, applicant, again).json
     assert sent_back["status"] == "correction_requested"

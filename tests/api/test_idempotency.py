@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import auth, register, run_precheck, valid_form
+from tests.factories import auth, provide_documents, register, run_precheck, valid_form
 from workflow.db import Session
 from workflow.models import Application, OutboxMessage
 
@@ -37,6 +37,7 @@ def test_a_retry_with_the_same_key_returns_the_first_case(client):
 def test_a_replay_answers_as_the_first_time_even_after_the_case_moved_on(client):
     token, _ = register(client)
     first = _post(client, token, "moved-on")
+    provide_documents(client, token, first.json["id"], "transport")
     run_precheck()  # the case leaves `submitted` for its window
     assert (
         client.get(f"/api/v1/applications/{first.json['id']}", headers=auth(token)).json["status"]

@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from tests.factories import act, id_number, register, run_precheck, staff, submit
+from tests.factories import act, id_number, register, run_precheck, staff, submit, submit_ready
 
 FIELDS = {
     "reference", "policy_code", "status", "submitted_at", "updated_at", "accepted_on", "due_date",
@@ -22,8 +22,7 @@ def case(client) -> dict:
     """A routed transport case whose applicant's identity number ends in X."""
     seq = _seq_ending_in("X")
     token, _ = register(client, seq)
-    submitted = submit(client, token, "transport", "W01")
-    assert submitted.status_code == 201, submitted.json
+    submitted = submit_ready(client, token, "transport", "W01")
     run_precheck()
     return {
         "id": submitted.json["id"],

@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from config.queues import TaskNames
-from tests.factories import act, add_applicants, auth, staff, valid_form
+from tests.factories import act, add_applicants, add_documents, auth, staff, valid_form
 from workflow import transitions
 from workflow.actors import Actor
 from workflow.db import Session
@@ -26,6 +26,7 @@ def submit_many(client, count: int) -> list[int]:
             submit_application(Actor(applicant, Role.APPLICANT), POLICY, "W02", form).case.id
         )
         Session.remove()
+    add_documents(ids)
     return ids
 
 

@@ -13,7 +13,7 @@ from tests.factories import (
     register,
     run_precheck,
     staff,
-    submit,
+    submit_ready,
     valid_form,
 )
 from workflow.db import Session
@@ -54,7 +54,7 @@ def test_a_form_field_with_it_is_refused_by_name_and_nothing_is_stored(client):
 
 def test_an_action_comment_or_item_with_it_is_refused(client):
     applicant, _ = register(client)
-    case_id = submit(client, applicant, "transport", "W01").json["id"]
+    case_id = submit_ready(client, applicant, "transport", "W01").json["id"]
     run_precheck()
     clerk = staff(client, "window_clerk", window="W01")
     path = f"/api/v1/applications/{case_id}/actions"

@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import TEST_VAR
-from tests.factories import act, register, run_dispatch, run_precheck, staff, submit, user_id
+from tests.factories import (
+    act,
+    register,
+    run_dispatch,
+    run_precheck,
+    staff,
+    submit_ready,
+    user_id,
+)
 from tests.processes import CeleryWorker, wait_for
 from tests.reliability.helpers import sweep_notifications
 from tests.sinks import SmsProviderStandIn, WebhookReceiver
@@ -88,7 +96,7 @@ def test_one_windows_webhook_down_leaves_the_other_22_unaffected(client, sinks, 
 def _at_window(client) -> int:
     """A new applicant's case, routed by the worker (not in-process: the two would race)."""
     token, _ = register(client)
-    case_id = submit(client, token, "transport", "W03").json["id"]
+    case_id = submit_ready(client, token, "transport", "W03").json["id"]
 
     def routed() -> bool:
         status = Session().scalar(select(Application.status).where(Application.id == case_id))
@@ -137,7 +145,7 @@ def test_deliveries_the_broker_lost_are_sent_by_the_sweep_and_two_sweeps_send_on
     faulty_worker.stop()  # the deliveries wait in the broker ...
     clerk = staff(client, "window_clerk", window="W03")
     token, _ = register(client)
-    case_id = submit(client, token, "transport", "W03").json["id"]
+    case_id = submit_ready(client, token, "transport", "W03").json["id"]
     run_precheck()  # in-process: the worker is down
     item = {"code": "copy", "message_zh": "复印件不清晰", "message_en": "Unclear copy"}
     assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200

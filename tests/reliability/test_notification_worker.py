@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import TEST_VAR
-from tests.factories import act, auth, register, staff, submit
+from tests.factories import act, auth, register, staff, submit_ready
 from tests.processes import CeleryWorker, wait_for
 from tests.reliability.helpers import sweep_notifications
 from tests.sinks import SmsProviderStandIn, SmtpSink, WebhookReceiver
@@ -68,7 +68,7 @@ def test_the_worker_routes_a_case_and_tells_the_window_by_email_and_webhook(
     session.commit()
     Session.remove()
     token, _ = register(client)
-    submit(client, token, "transport", "W05")
+    submit_ready(client, token, "transport", "W05")
     wait_for(
         lambda: _statuses("email") == ["delivered"] and _statuses("webhook") == ["delivered"],
         60,
@@ -83,7 +83,7 @@ def _sms_in_flight(client, sms, window: str) -> None:
     sms.hang_seconds = 3.0  # the provider is slow: the kill lands while the request is open
     clerk = staff(client, "window_clerk", window=window)
     token, _ = register(client)
-    case_id = submit(client, token, "transport", window).json["id"]
+    case_id = submit_ready(client, token, "transport", window).json["id"]
     wait_for(lambda: _case_at_window(client, clerk, case_id), 60, message="the case to route")
     item = {"code": "x", "message_zh": "请补充材料", "message_en": "Add a document"}
     assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200

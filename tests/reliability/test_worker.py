@@ -5,7 +5,13 @@ from functools import partial
 import pytest
 from sqlalchemy import update
 
-from tests.factories import add_applicants, register, submit, valid_form
+from tests.factories import (
+    add_applicants,
+    add_documents,
+    register,
+    submit_ready,
+    valid_form,
+)
 from tests.processes import wait_for
 from tests.reliability.helpers import (
     assert_each_case_prechecked_exactly_once,
@@ -24,7 +30,7 @@ from workflow.services.submission import submit_application
 
 def test_a_submitted_case_is_routed_by_the_worker(client, worker):
     token, _ = register(client)
-    case_id = submit(client, token, "transport", "W09").json["id"]
+    case_id = submit_ready(client, token, "transport", "W09").json["id"]
     wait_for(lambda: statuses()[case_id] == "at_window", 30, message="the case to be routed")
     assert_each_case_prechecked_exactly_once([case_id])
 
@@ -42,6 +48,7 @@ def test_worker_killed_mid_batch_routes_every_case_exactly_once(client, app, wor
         window = f"W{index % 23 + 1:02d}"
         case_ids.append(submit_application(applicant, policy, window, forms[policy]).case.id)
         Session.remove()
+    add_documents(case_ids)
     assert publisher.flush()
     worker.start()
     total = len(case_ids)
@@ -71,6 +78,7 @@ def test_a_case_that_keeps_failing_does_not_hold_up_the_others(client, app, work
         window = f"W{index % 23 + 1:02d}"
         others.append(submit_one(Actor(applicant, Role.APPLICANT), window_code=window).case.id)
         Session.remove()
+    add_documents(others)
     assert publisher.flush()
     worker.start()
     settings = app.config["SETTINGS"]

@@ -16,9 +16,9 @@ from tests.factories import (
     run_dispatch,
     run_precheck,
     staff,
-    submit,
-    user_id,
-)  # fmt: skip
+    submit_ready,
+    user_id,  # fmt: skip
+)
 from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.models import Alert, Event, Notification
@@ -142,7 +142,7 @@ def test_two_sweeps_at_once_claim_each_due_case_once(client):
 
 def test_an_unanswered_correction_notice_expires_the_case(client):
     applicant, _ = register(client)
-    case_id = submit(client, applicant, "transport", "W03").json["id"]
+    case_id = submit_ready(client, applicant, "transport", "W03").json["id"]
     run_precheck()
     clerk = staff(client, "window_clerk", window="W03")
     answer_by = local_today() + timedelta(days=7)

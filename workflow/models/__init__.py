@@ -4,6 +4,7 @@ from workflow.models.admin_event import AdminEvent
 from workflow.models.alert import Alert
 from workflow.models.application import Application, Step
 from workflow.models.calendar import CalendarDay, CalendarYear
+from workflow.models.document import Document
 from workflow.models.event import Event
 from workflow.models.idempotency import IdempotencyKey
 from workflow.models.notification import (
@@ -30,6 +31,7 @@ __all__ = [
     "CalendarYear",
     "DeliveryAttempt",
     "Department",
+    "Document",
     "Event",
     "IdempotencyKey",
     "MessageTemplate",

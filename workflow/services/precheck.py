@@ -21,7 +21,7 @@ from workflow.lifecycle import Action
 from workflow.models import Application
 from workflow.models._types import utcnow
 from workflow.policies import policy_terms
-from workflow.repositories import applications, reference
+from workflow.repositories import applications, documents, reference
 from workflow.transitions import apply
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def _precheck_batch(
     earliest = applications.earliest_open_cases(
         session, {(case.applicant_id, case.policy_code) for case in cases}
     )
+    provided = documents.provided_codes(session, [case.id for case in cases])
     today = utcnow().astimezone(LOCAL_TIMEZONE).date()
     counts = Counter(routed=0, returned=0, failed=0)
     failed: set[int] = set()
@@ -99,6 +100,7 @@ def _precheck_batch(
                 policies[case.policy_code],
                 applicants[case.applicant_id],
                 today,
+                provided.get(case.id, set()),
                 earliest.get((case.applicant_id, case.policy_code), (case.id, "")),
             )
         except Exception as error:  # this case's own failure: the others go on

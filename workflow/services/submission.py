@@ -1,4 +1,5 @@
-"""An applicant submits a case: stored as submitted, audited, and handed to the worker."""
+"""An applicant submits a case: stored as submitted, audited, and handed to the worker; or kept
+as a draft, for its documents to be uploaded before it is submitted."""
 
 import hashlib
 import json
@@ -45,13 +46,15 @@ def submit_application(
     window_code: str,
     form: dict,
     idempotency_key: str | None = None,
+    draft: bool = False,
 ) -> Submitted:
-    """The new case; or, for an idempotency key already used with this same request, the case
-    that request created, as its answer showed it (nothing is stored twice)."""
+    """The new case (a draft when `draft`); or, for an idempotency key already used with this
+    same request, the case that request created, as its answer showed it (nothing is stored
+    twice)."""
     session = Session()
     request_hash = None
     if idempotency_key is not None:
-        request_hash = _request_hash(policy_code, window_code, form)
+        request_hash = _request_hash(policy_code, window_code, form, draft)
         earlier = _earlier_case(session, actor, idempotency_key, request_hash)
         if earlier is not None:
             return Submitted(earlier, replayed=True)
@@ -92,7 +95,9 @@ def submit_application(
     )
     # `case` stays out of the ORM session: apply() has its row inserted with the others, and
     # it is what the caller serialises.
-    apply(session, case, Action.SUBMIT, actor, data={"form": cleaned})
+    apply(
+        session, case, Action.SAVE_DRAFT if draft else Action.SUBMIT, actor, data={"form": cleaned}
+    )
     if idempotency_key is not None:
         write_pending(session)  # the key points at the case: its id first
         session.add(
@@ -117,10 +122,10 @@ def submit_application(
     return Submitted(case, replayed=False)
 
 
-def _request_hash(policy_code: str, window_code: str, form: dict) -> str:
-    canonical = json.dumps(
-        [policy_code, window_code, form], sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+def _request_hash(policy_code: str, window_code: str, form: dict, draft: bool) -> str:
+    # A submission hashes as it did before drafts existed: keys stored then still match.
+    request = [policy_code, window_code, form, *(["draft"] if draft else [])]
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -9,9 +9,10 @@ from workflow.services.casework.request import Request, require, take
 
 
 def resubmit(session, case, request: Request, role: Role) -> None:
-    form = require(request.form, "form", "Send the corrected form.")
-    policy = policy_terms(session, case.policy_code)
-    case.form = clean_form(policy.form_fields, form)
+    """With a corrected form, or without one when only documents were missing (uploaded since)."""
+    if request.form is not None:
+        policy = policy_terms(session, case.policy_code)
+        case.form = clean_form(policy.form_fields, request.form)
     case.correction_items, case.correction_due = [], None
     case.automatic_failures = 0
     take(session, case, request, role, data={"form": case.form})

@@ -4,13 +4,13 @@ or refuse."""
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.actors import SYSTEM
-from workflow.conditions import case_problems
+from workflow.conditions import case_problems, missing_document
 from workflow.deadlines import local_today
 from workflow.errors import Conflict, InvalidInput
 from workflow.lifecycle import Action, Role
 from workflow.models import Application
 from workflow.policies import policy_terms
-from workflow.repositories import reference
+from workflow.repositories import documents, reference
 from workflow.review import open_first_stage
 from workflow.services.casework.request import Request, require, take
 from workflow.transitions import apply
@@ -61,27 +61,25 @@ def open_review(session: OrmSession, case: Application) -> None:
 
 def request_correction(session, case, request: Request, role: Role) -> None:
     """The notice lists everything at once: the conditions the case fails (as the pre-check
-    finds them), the clerk's own items and the policy's documents the clerk names missing."""
+    finds them, required documents not uploaded among them), the clerk's own items and the
+    documents the clerk asks for again (an uploaded one that is unreadable, a secondary one)."""
     policy = policy_terms(session, case.policy_code)
     applicant = reference.get_users(session, {case.applicant_id})[case.applicant_id]
-    items = case_problems(case, policy, applicant, local_today())
+    provided = documents.provided_codes(session, [case.id]).get(case.id, set())
+    items = case_problems(case, policy, applicant, local_today(), provided)
     items += [dict(item) for item in request.items or []]
-    documents = {d["code"]: d for d in policy.required_documents}
+    listed = {item["code"] for item in items}
+    policy_documents = {d["code"]: d for d in policy.required_documents}
     for code in request.documents or []:
-        if code not in documents:
+        if code not in policy_documents:
             raise InvalidInput(
                 "Unknown document.",
                 errors={"documents": [f"Not a document of this policy: {code}."]},
             )
-        document = documents[code]
-        items.append(
-            {
-                "code": f"document_missing:{code}",
-                "field": f"documents.{code}",
-                "message_zh": f"请补交：{document['name_zh']}",
-                "message_en": f"Please provide: {document['name_en']}",
-            }
-        )
+        item = missing_document(policy_documents[code])
+        if item["code"] not in listed:
+            items.append(item)
+            listed.add(item["code"])
     require(items, "items", "List every item to correct at once (items or documents).")
     data = {"items": items}
     if request.date is not None:
