@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from flask import current_app, g, request
+from flask import current_app, request
 
 from workflow.actors import Actor
 from workflow.errors import Unauthorised
@@ -97,22 +97,29 @@ def signed_user_id() -> int | None:
         return None
 
 
+# The checked caller is kept with the request, not in `g`: an application context outlives a
+# request when one was already pushed (a command, a test harness), and the next request must
+# never inherit this one's caller.
+_CALLER = "yanhu.caller"
+
+
 def current_session() -> str:
     """The session (refresh token family) of the caller's access token."""
     current_actor()
-    return g.session_id
+    return request.environ[_CALLER][1]
 
 
 def current_actor() -> Actor:
     """The caller, from the Authorization header; 401 when absent, expired, tampered with, or
     issued before the account changed or the session ended."""
-    if "actor" in g:
-        return g.actor
+    known = request.environ.get(_CALLER)
+    if known is not None:
+        return known[0]
     token = _bearer()
     if token is None:
         raise Unauthorised("Send 'Authorization: Bearer <access_token>'.")
     actor, version, session_id, _ = _read(token)
     if not token_still_valid(actor.user_id, version, session_id):
         raise Unauthorised(_INVALID)
-    g.actor, g.session_id = actor, session_id
+    request.environ[_CALLER] = (actor, session_id)
     return actor

@@ -8,7 +8,7 @@ _STAFF_ROLES = validate.OneOf(sorted(STAFF_ROLES))
 
 class AdminUserSchema(Schema):
     id = fields.Integer()
-    username = fields.String()
+    username = fields.String(allow_none=True)  # staff; applicants log in with their phone
     role = fields.String()
     name = fields.String()
     window_code = fields.String(allow_none=True)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.edge_input import nesting_depth_exceeds
-from tests.factories import auth, register, run_precheck, staff, submit
+from tests.factories import auth, routed_case, staff
 from workflow.db import Session
 from workflow.models import User
 
@@ -92,9 +92,7 @@ def test_registration_by_form_stores_nothing(client):
 
 @pytest.mark.parametrize("raw", ["\u00e9", "\u00ff\u00fe", "1\u00a0"])
 def test_a_non_ascii_if_match_is_400_naming_it(client, raw):
-    applicant, _ = register(client)
-    case_id = submit(client, applicant, "transport", "W01").json["id"]
-    run_precheck()
+    _, case_id = routed_case(client, window="W01")
     clerk = staff(client, "window_clerk", window="W01")
     # The WSGI server hands header bytes over as latin-1 text; environ_base does the same here.
     response = client.post(

@@ -12,7 +12,7 @@ from redis import Redis
 
 from config.queues import TaskNames
 from tests.conftest import REDIS_URL
-from tests.factories import PASSWORD, act, auth, id_number, staff, valid_form
+from tests.factories import PASSWORD, act, id_number, staff, submit_ready
 from tests.processes import wait_for
 from tests.reliability.helpers import statuses
 
@@ -76,18 +76,14 @@ def test_a_whole_case_leaves_no_personal_data_in_logs_broker_messages_or_errors(
         bodies += [again.get_data(as_text=True), bad.get_data(as_text=True)]
         assert again.status_code >= 400 and bad.status_code == 422
 
-        policy = client.get("/api/v1/policies/transport").json
-        body = {"policy_code": "transport", "window_code": "W08", "form": valid_form(policy)}
-        case = client.post("/api/v1/applications", json=body, headers=auth(token))
-        assert case.status_code == 201, case.json
-        case_id = case.json["id"]
+        case_id = submit_ready(client, token, "transport", "W08").json["id"]
         wait_for(lambda: statuses()[case_id] == "at_window", 60, message="the case to route")
 
         clerk = staff(client, "window_clerk", window="W08")
         reviewer = staff(client, "reviewer", department="transport")
         item = {"code": "x", "message_zh": "请补充材料", "message_en": "Add a document"}
         assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
-        assert act(client, token, case_id, "resubmit", form=body["form"]).status_code == 200
+        assert act(client, token, case_id, "resubmit").status_code == 200
         wait_for(lambda: statuses()[case_id] == "at_window", 60, message="the case to return")
         assert act(client, clerk, case_id, "accept").status_code == 200
         assert act(client, reviewer, case_id, "approve_step").status_code == 200
