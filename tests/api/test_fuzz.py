@@ -18,11 +18,19 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from tests.factories import auth, register, run_precheck, staff, submit_ready, user_id
 from workflow.db import Session
-from workflow.models import User
+from workflow.models import (
+    CalendarDay,
+    CalendarYear,
+    MessageTemplate,
+    NotificationRule,
+    User,
+    Window,
+)
+from workflow.repositories.calendar import forget_cached_calendar
 
 # The people whose view stops at their own case (the applicant) or window (the W01 clerk).
 OURS_ONLY = ("applicant", "clerk")
@@ -77,8 +85,36 @@ def error_envelope(ctx, response, case):
 CHECKS = [not_a_server_error, response_schema_conformance, error_envelope]
 
 
+# Reference data an admin may change through the API, kept whole by the run (later tests rely
+# on the seeded rules, words, calendar and webhook-less windows).
+ADMIN_EDITED = (NotificationRule, MessageTemplate, CalendarDay, CalendarYear)
+
+
 @pytest.fixture
-def identities(client):
+def reference_data_kept(app):
+    session = Session()
+    kept = {
+        model: session.execute(select(model.__table__)).mappings().all() for model in ADMIN_EDITED
+    }
+    hooks = session.execute(select(Window.code, Window.webhook_url, Window.webhook_secret)).all()
+    Session.remove()
+    yield
+    session = Session()
+    for model, rows in kept.items():
+        session.execute(delete(model.__table__))
+        if rows:
+            session.execute(insert(model.__table__), [dict(row) for row in rows])
+    for code, url, secret in hooks:
+        session.execute(
+            update(Window).where(Window.code == code).values(webhook_url=url, webhook_secret=secret)
+        )
+    session.commit()
+    Session.remove()
+    forget_cached_calendar()
+
+
+@pytest.fixture
+def identities(client, reference_data_kept):
     """Two applicants with a transport case each, routed to W01 ("ours") and W02 ("theirs"),
     and one person of every staff role: the W01 clerk, a transport reviewer, the talent office,
     finance and an admin.
