@@ -31,6 +31,7 @@ from config import PRIVATE_UMASK, Config, get_config
 from config.celery import celery_settings
 from workflow import db, personal_data
 from workflow.publisher import bind_publisher, publisher_for
+from workflow.services.phone_confirmation import configure_phone_codes
 from workflow.services.sessions import configure_sessions
 
 __all__ = ["create_app"]
@@ -48,6 +49,7 @@ def create_app(settings: Config | None = None) -> Flask:
     db.bind(settings.DATABASE_URL)
     personal_data.use_settings(settings)
     configure_sessions(settings)
+    configure_phone_codes(settings)
     app.teardown_appcontext(lambda _exc: db.Session.remove())
 
     if not settings.API_DOCS_ENABLED:

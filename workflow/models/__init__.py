@@ -6,6 +6,7 @@ from workflow.models.application import Application, Step
 from workflow.models.calendar import CalendarDay, CalendarYear
 from workflow.models.event import Event
 from workflow.models.idempotency import IdempotencyKey
+from workflow.models.identity_claim import IdentityClaim
 from workflow.models.notification import (
     Broadcast,
     DeliveryAttempt,
@@ -32,6 +33,7 @@ __all__ = [
     "Department",
     "Event",
     "IdempotencyKey",
+    "IdentityClaim",
     "MessageTemplate",
     "Notification",
     "NotificationRule",
