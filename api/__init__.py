@@ -19,6 +19,7 @@ from api.docs_assets import blp as docs_assets_blp
 from api.edge_input import register_edge_input
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
+from api.identity_claims import views as identity_claim_views
 from api.notifications import views as notification_views
 from api.personal_data import views as personal_data_views
 from api.progress import views as progress_views
@@ -71,6 +72,7 @@ def create_app(settings: Config | None = None) -> Flask:
         personal_data_views.blp,
         window_views.blp,
         user_views.blp,
+        identity_claim_views.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
