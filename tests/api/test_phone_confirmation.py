@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from config import LOCAL_TIMEZONE
-from tests.factories import PASSWORD, auth, id_number, register, sms_code
+from tests.factories import PASSWORD, auth, id_number, register, sms_code, staff
 from workflow.db import Session
 from workflow.models import IdentityClaim, Notification, User
 from workflow.models._types import utcnow
@@ -201,3 +201,13 @@ def test_a_confirmed_claimant_is_told_to_bring_their_card(client):
     confirmed = _confirm(client, "13900000642", sms_code("13900000642"))
     assert confirmed.status_code == 200 and "identity card" in confirmed.json["identity_claim"]
     assert confirmed.json["user"]["id_number_masked"] is None
+
+
+def test_an_admin_looking_at_the_code_sms_does_not_see_the_code(client):
+    client.post(REGISTER, json=_body(651))
+    code = sms_code("13900000651")
+    [row] = _sms(_user("13900000651").id, PHONE_CODE)
+    admin = staff(client, "admin")
+    shown = client.get(f"/api/v1/notifications/{row.id}", headers=auth(admin))
+    assert shown.status_code == 200 and shown.json["kind"] == PHONE_CODE
+    assert code not in shown.get_data(as_text=True)

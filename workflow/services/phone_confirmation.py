@@ -67,16 +67,14 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
     phone, id_number = check_registration(phone, password, name, id_number)
     password_hash = hash_password(password)  # in every case, so the time taken tells nothing
     session = Session()
-    for last_try in (False, True):
-        try:
-            _register(session, phone, password_hash, name, id_number)
-            session.commit()
-            return phone
-        except IntegrityError:  # a registration with the same phone or number got in first
-            session.rollback()
-            if last_try:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        _register(session, phone, password_hash, name, id_number)
+        session.commit()
+    except IntegrityError:  # a registration with the same phone or number got in first:
+        session.rollback()  # now it is known, and the second go takes its path
+        _register(session, phone, password_hash, name, id_number)
+        session.commit()
+    return phone
 
 
 def _register(
@@ -87,7 +85,7 @@ def _register(
         send_account_sms(session, user, REGISTRATION_TRIED, {})
         return
     if user is None:
-        user = User(phone=phone, role=Role.APPLICANT, language="zh", phone_code_wrong_tries=0)
+        user = User(phone=phone, role=Role.APPLICANT)
         session.add(user)
     user.name, user.password_hash = name, password_hash
     session.flush()
