@@ -20,6 +20,7 @@ from api.documents import views as document_views
 from api.edge_input import register_edge_input
 from api.errors import register_error_handlers
 from api.health import blp as health_blp
+from api.identity_claims import views as identity_claim_views
 from api.notifications import views as notification_views
 from api.personal_data import views as personal_data_views
 from api.progress import views as progress_views
@@ -32,6 +33,7 @@ from config import PRIVATE_UMASK, Config, get_config
 from config.celery import celery_settings
 from workflow import db, personal_data
 from workflow.publisher import bind_publisher, publisher_for
+from workflow.services.phone_confirmation import configure_phone_codes
 from workflow.services.sessions import configure_sessions
 
 __all__ = ["create_app"]
@@ -49,6 +51,7 @@ def create_app(settings: Config | None = None) -> Flask:
     db.bind(settings.DATABASE_URL)
     personal_data.use_settings(settings)
     configure_sessions(settings)
+    configure_phone_codes(settings)
     app.teardown_appcontext(lambda _exc: db.Session.remove())
 
     if not settings.API_DOCS_ENABLED:
@@ -71,6 +74,7 @@ def create_app(settings: Config | None = None) -> Flask:
         personal_data_views.blp,
         window_views.blp,
         user_views.blp,
+        identity_claim_views.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)

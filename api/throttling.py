@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from api.auth.tokens import signed_user_id
 from api.errors import envelope
 from config import Config
+from workflow.personal_fields import normalise_phone
 
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
 
@@ -74,7 +75,10 @@ def _applicant() -> str:
 def _phone() -> str:
     body = request.get_json(silent=True)
     phone = body.get("phone") if isinstance(body, dict) else None
-    return f"phone:{phone.strip()}" if isinstance(phone, str) else ""
+    if not isinstance(phone, str):
+        return ""
+    # One count per number however it is written (+86 or not).
+    return f"phone:{normalise_phone(phone.strip()) or phone.strip()}"
 
 
 # Only failed logins count against the account: a person who keeps logging in is not refused.
@@ -86,5 +90,8 @@ login_per_account = limiter.limit(
 login_per_address = limiter.limit(setting("RATE_LIMIT_LOGIN_ADDRESS"))
 register_per_address = limiter.limit(setting("RATE_LIMIT_REGISTER_ADDRESS"))
 submission_per_applicant = limiter.limit(setting("RATE_LIMIT_SUBMISSION"), key_func=_applicant)
-# For the endpoint that sends one-time codes by SMS: limits the codes sent to one number.
-one_time_code_per_phone = limiter.limit(setting("RATE_LIMIT_ONE_TIME_CODE_PHONE"), key_func=_phone)
+# For the endpoints that send one-time codes by SMS (registering, resending): limits the codes
+# sent to one number, counted together across them.
+one_time_code_per_phone = limiter.shared_limit(
+    setting("RATE_LIMIT_ONE_TIME_CODE_PHONE"), scope="one-time-code", key_func=_phone
+)

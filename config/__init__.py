@@ -77,6 +77,10 @@ class Config:
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 46 * 1024
     ARGON2_PARALLELISM = 1
+    # An applicant's phone is confirmed by a 6-digit code sent to it by SMS: valid so long, and
+    # void after so many wrong tries (a new one is asked for by registering again or resending).
+    PHONE_CODE_TTL_SECONDS = int(os.environ.get("PHONE_CODE_TTL_SECONDS", 10 * 60))
+    PHONE_CODE_WRONG_TRIES = int(os.environ.get("PHONE_CODE_WRONG_TRIES", 5))
     # Consecutive failed logins before an account is locked, and for how long: the first lock
     # lasts LOGIN_LOCK_SECONDS, each next one twice the last, at most LOGIN_LOCK_MAX_SECONDS.
     LOGIN_LOCK_AFTER = 5

@@ -49,7 +49,7 @@ from workflow.publisher import publisher  # noqa: E402
 MUTABLE_TABLES = (
     "window_tasks", "delivery_attempts", "notifications", "broadcasts", "events", "documents",
     "steps", "rectification_tasks", "outbox", "idempotency_keys", "personal_data_access",
-    "applications", "alerts", "admin_events", "refresh_tokens", "users",
+    "applications", "alerts", "admin_events", "refresh_tokens", "identity_claims", "users",
 )  # fmt: skip
 
 

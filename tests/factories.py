@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import re
 from pathlib import Path
 
 import jwt
@@ -15,9 +16,12 @@ from config.queues import TaskNames
 from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
-from workflow.models import Application, OutboxMessage, User
+from workflow.models import Application, Notification, OutboxMessage, User
+from workflow.notifications import PHONE_CODE
 from workflow.notifications.dispatch import dispatch_notices
+from workflow.personal_fields import normalise_phone
 from workflow.policies import policy_terms
+from workflow.repositories.reference import get_user_by_phone
 from workflow.services.accounts import create_staff_user
 from workflow.services.documents import DocumentRules, add_document
 from workflow.services.precheck import precheck_cases
@@ -42,8 +46,31 @@ def register(client, seq: int | None = None, **overrides) -> tuple[str, int]:
         **overrides,
     }
     response = client.post("/api/v1/auth/register", json=body)
-    assert response.status_code == 201, response.json
-    return response.json["access_token"], response.json["user"]["id"]
+    assert response.status_code == 202, response.json
+    confirmed = confirm_phone(client, body["phone"])
+    return confirmed["access_token"], confirmed["user"]["id"]
+
+
+def sms_code(phone: str) -> str:
+    """The code in the last one-time-code SMS written for this phone's account."""
+    session = Session()
+    user = get_user_by_phone(session, normalise_phone(phone))
+    body = session.scalars(
+        select(Notification.body)
+        .where(Notification.recipient == str(user.id), Notification.kind == PHONE_CODE)
+        .order_by(Notification.id.desc())
+    ).first()
+    Session.remove()
+    return re.search(r"\b([0-9]{6})\b", body["text"]).group(1)
+
+
+def confirm_phone(client, phone: str) -> dict:
+    """Confirms the phone with the code its SMS carries; the answer's body (tokens)."""
+    response = client.post(
+        "/api/v1/auth/confirm-phone", json={"phone": phone, "code": sms_code(phone)}
+    )
+    assert response.status_code == 200, response.json
+    return response.json
 
 
 def staff(

@@ -31,6 +31,12 @@ class Unauthorised(DomainError):
     status_code = 401
 
 
+class InvalidCode(DomainError):
+    """A one-time code that is wrong, expired, spent or void: one answer for all of them."""
+
+    status_code = 400
+
+
 class InvalidTransition(DomainError):
     status_code = 409
 

@@ -10,6 +10,26 @@ class RegisterSchema(Schema):
     id_number = fields.String(required=True, validate=validate.Length(max=18))
 
 
+class ResendCodeSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+
+
+class ConfirmPhoneSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    code = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Regexp(r"^[0-9]{6}\Z", error="The 6 digits of the code."),
+    )
+
+
+class CodeSentSchema(Schema):
+    """The same answer whatever is known of the phone and the identity number."""
+
+    message = fields.String()
+    phone_masked = fields.String()
+
+
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
@@ -42,6 +62,11 @@ class TokenSchema(Schema):
     expires_in = fields.Integer()
     refresh_token = fields.String()
     user = fields.Nested(UserSchema)
+
+
+class ConfirmedSchema(TokenSchema):
+    # Only to whoever proved the phone: their identity number is another account's.
+    identity_claim = fields.String(allow_none=True)
 
 
 class RefreshSchema(Schema):

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.pagination import PageArgsSchema, page_schema
-from workflow.notifications import reference_of
+from workflow.notifications import PHONE_CODE, reference_of
 from workflow.notifications.delivery import RECEIPT_STATUSES
 
 
@@ -9,6 +9,13 @@ class NotificationQueryArgsSchema(PageArgsSchema):
     unread = fields.Boolean(
         load_default=False, metadata={"description": "Only the messages not yet read."}
     )
+
+
+def _shown_body(row) -> dict:
+    # A one-time code is for the phone alone: an admin looking at the row does not see it.
+    if row.kind == PHONE_CODE:
+        return {**row.body, "text": "(a one-time code, not shown)"}
+    return row.body
 
 
 class NotificationSchema(Schema):
@@ -23,7 +30,7 @@ class NotificationSchema(Schema):
     channel = fields.String()
     kind = fields.String()
     status = fields.String()
-    body = fields.Dict()
+    body = fields.Function(_shown_body)
     created_at = fields.DateTime()
     attempts = fields.Integer(metadata={"description": "Delivery attempts made so far."})
     sent_at = fields.DateTime(

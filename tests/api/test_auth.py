@@ -53,28 +53,6 @@ def test_bad_registration_names_the_field_and_stores_nothing(client, field, valu
     assert Session().query(User).count() == 0
 
 
-def test_registering_the_same_phone_twice_is_a_conflict(client):
-    register(client, 104)
-    response = client.post(
-        "/api/v1/auth/register",
-        json={
-            "phone": "13900000104",
-            "password": PASSWORD,
-            "name": "重复",
-            "id_number": id_number(999),
-        },
-    )
-    assert response.status_code == 409 and "phone" in response.json["errors"]
-
-
-def test_the_same_identity_number_under_another_phone_is_a_conflict_on_that_field(client):
-    register(client, 110)
-    body = {"phone": "13911111111", "password": PASSWORD, "name": "x", "id_number": id_number(110)}
-    response = client.post("/api/v1/auth/register", json=body)
-    assert response.status_code == 409 and list(response.json["errors"]) == ["id_number"]
-    assert id_number(110) not in response.get_data(as_text=True)
-
-
 def test_role_cannot_be_chosen_at_registration(client):
     body = {"phone": "13900000105", "password": PASSWORD, "name": "x", "id_number": id_number(105)}
     response = client.post("/api/v1/auth/register", json={**body, "role": "admin"})

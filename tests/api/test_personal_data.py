@@ -5,12 +5,13 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tests.conftest import BACKEND, TEST_VAR
 from tests.factories import PASSWORD, auth, id_number, register, routed_case, staff, user_id
 from workflow import personal_data
 from workflow.db import Session
+from workflow.models import IdentityClaim
 from workflow.personal_data import parse_keys
 
 APPLICANT = "/api/v1/applications/{}/applicant"
@@ -47,7 +48,7 @@ def test_no_identity_number_or_phone_is_stored_in_clear(client):
     assert number[-8:] not in stored
 
 
-def test_logins_and_duplicates_still_find_the_sealed_values(client):
+def test_logins_and_registrations_still_find_the_sealed_values(client):
     register(client, 902, phone="13912349902")
     login = client.post(
         "/api/v1/auth/login", json={"username": "13912349902", "password": PASSWORD}
@@ -58,7 +59,10 @@ def test_logins_and_duplicates_still_find_the_sealed_values(client):
         json={"phone": "13912340000", "password": PASSWORD, "name": "重复",
               "id_number": id_number(902)},
     )  # fmt: skip
-    assert again.status_code == 409, again.json
+    assert again.status_code == 202, again.json
+    # The number was found held: the newcomer only claims it.
+    claim = Session().scalars(select(IdentityClaim)).one()
+    assert claim.id_number == id_number(902)
 
 
 def test_responses_mask_the_applicants_own_details(client):

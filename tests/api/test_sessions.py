@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from config import Config
-from tests.factories import PASSWORD, auth, id_number, register, staff, user_id
+from tests.factories import PASSWORD, auth, id_number, register, sms_code, staff, user_id
 from workflow.db import Session
 from workflow.models import RefreshToken, User
 
@@ -30,13 +30,18 @@ def _refresh(client, refresh_token: str):
     return client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
 
 
-def test_login_and_register_hand_out_a_short_access_token_and_a_refresh_token(client, app):
-    answer = client.post(
+def test_confirming_the_phone_hands_out_a_short_access_token_and_a_refresh_token(client, app):
+    registered = client.post(
         "/api/v1/auth/register",
         json={"phone": "13900000201", "password": PASSWORD, "name": "甲",
               "id_number": id_number(201)},
     )  # fmt: skip
-    assert answer.status_code == 201, answer.json
+    assert registered.status_code == 202, registered.json
+    assert not Session().scalars(select(RefreshToken)).all()  # nothing until the phone is proved
+    answer = client.post(
+        "/api/v1/auth/confirm-phone", json={"phone": "13900000201", "code": sms_code("13900000201")}
+    )
+    assert answer.status_code == 200, answer.json
     assert answer.json["expires_in"] == app.config["ACCESS_TOKEN_TTL_SECONDS"]
     assert len(answer.json["refresh_token"]) >= 40
     stored = Session().scalars(select(RefreshToken)).all()

@@ -81,14 +81,14 @@ def test_the_default_lets_a_kiosk_register_sixty_people_an_hour(client, limits):
         client.post("/api/v1/auth/register", json=_registration(400 + n), **_from("10.0.0.3"))
         for n in range(60)
     ]
-    assert [answer.status_code for answer in answers] == [201] * 60
+    assert [answer.status_code for answer in answers] == [202] * 60
 
 
 def test_registrations_from_one_address_are_limited(client, limits):
     limits("RATE_LIMIT_REGISTER_ADDRESS", "2/hour")
     for n in range(2):
         response = client.post("/api/v1/auth/register", json=_registration(500 + n))
-        assert response.status_code == 201
+        assert response.status_code == 202
     _assert_throttled(client.post("/api/v1/auth/register", json=_registration(502)), 3600)
 
 

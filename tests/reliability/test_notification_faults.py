@@ -23,7 +23,7 @@ from workflow.db import Session
 from workflow.lifecycle import Role
 from workflow.models import Application, Notification, Window
 from workflow.models._types import utcnow
-from workflow.notifications import FINAL, reference_of
+from workflow.notifications import ACCOUNT_NOTICES, FINAL, reference_of
 from workflow.services.notification_admin import send_broadcast
 
 SECRET = "a-webhook-secret-of-some-length"
@@ -67,6 +67,17 @@ def _statuses(**where) -> dict[str, int]:
     return dict(rows)
 
 
+def _account_sms() -> set[str]:
+    """The references of the accounts' code SMS, which the provider gets too."""
+    ids = (
+        Session()
+        .scalars(select(Notification.id).where(Notification.kind.in_(ACCOUNT_NOTICES)))
+        .all()
+    )
+    Session.remove()
+    return {reference_of(notification_id) for notification_id in ids}
+
+
 def test_one_windows_webhook_down_leaves_the_other_22_unaffected(client, sinks, faulty_worker):
     _, good, down = sinks
     good.requests.clear()
@@ -93,9 +104,13 @@ def test_one_windows_webhook_down_leaves_the_other_22_unaffected(client, sinks, 
     assert len(references) == 1 and len(down.requests) >= 3  # the same message, retried
 
 
-def _at_window(client) -> int:
-    """A new applicant's case, routed by the worker (not in-process: the two would race)."""
+def _at_window(client, sms, script: list[int]) -> int:
+    """A new applicant's case, routed by the worker (not in-process: the two would race). The
+    provider gets the account's code SMS first; `script` then scripts its answers to the case's."""
     token, _ = register(client)
+    wait_for(lambda: _account_sms() <= set(sms.accepted), 60, message="the code SMS to be sent")
+    sms.requests.clear()
+    sms.script = list(script)
     case_id = submit_ready(client, token, "transport", "W03").json["id"]
 
     def routed() -> bool:
@@ -107,8 +122,8 @@ def _at_window(client) -> int:
     return case_id
 
 
-def _applicant_sms(client, clerk) -> int:
-    case_id = _at_window(client)
+def _applicant_sms(client, clerk, sms, script: list[int]) -> int:
+    case_id = _at_window(client, sms, script)
     item = {"code": "copy", "message_zh": "复印件不清晰", "message_en": "Unclear copy"}
     assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
 
@@ -129,9 +144,8 @@ def test_an_sms_provider_answering_503_for_a_while_gets_the_message_once(
 ):
     sms, _, _ = sinks
     sms.requests.clear(), sms.accepted.clear()
-    sms.script = [503, 503]
     clerk = staff(client, "window_clerk", window="W03")
-    row_id = _applicant_sms(client, clerk)
+    row_id = _applicant_sms(client, clerk, sms, script=[503, 503])
     wait_for(lambda: reference_of(row_id) in sms.accepted, 60, message="the SMS accepted")
     assert [r["reference"] for r in sms.requests] == [reference_of(row_id)] * 3
     assert _statuses(id=row_id) == {"sending": 1}  # accepted: the receipt will end it
@@ -154,11 +168,18 @@ def test_deliveries_the_broker_lost_are_sent_by_the_sweep_and_two_sweeps_send_on
     session = Session()
     session.execute(update(Notification).values(next_attempt_at=utcnow()))  # grace over
     session.commit()
-    [row_id] = session.scalars(select(Notification.id).where(Notification.channel == "sms"))
+    [row_id] = session.scalars(
+        select(Notification.id).where(
+            Notification.channel == "sms", Notification.kind.not_in(ACCOUNT_NOTICES)
+        )
+    )
     Session.remove()
     faulty_worker.start()
     sweep_notifications(app)
     sweep_notifications(app)  # a second beat at the same moment
     wait_for(lambda: reference_of(row_id) in sms.accepted, 60, message="the SMS resent")
     wait_for(lambda: set(_statuses(channel="sms")) <= FINAL | {"sending"}, 30, message="settled")
-    assert len(sms.accepted) == 1
+    codes = _account_sms()
+    assert [reference for reference in sms.accepted if reference not in codes] == [
+        reference_of(row_id)
+    ]

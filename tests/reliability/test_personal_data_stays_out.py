@@ -5,19 +5,41 @@ messages are every command Redis receives on the test database (MONITOR)."""
 
 import logging
 import random
+import re
 import threading
 
 import pytest
 from redis import Redis
+from sqlalchemy import select
 
 from config.queues import TaskNames
 from tests.conftest import BACKEND, REDIS_URL
-from tests.factories import PASSWORD, act, id_number, staff, submit_ready
+from tests.factories import PASSWORD, act, id_number, sms_code, staff, submit_ready
 from tests.processes import wait_for
 from tests.reliability.helpers import statuses
+from workflow.db import Session
+from workflow.models import Notification
+from workflow.notifications import FINAL, PHONE_CODE
+from workflow.repositories.reference import get_user_by_phone
 
 # The broker messages are read off Redis (MONITOR).
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="the broker is Redis")
+
+
+def sent(phone: str) -> bool:
+    """Whether the worker is done with the phone's code SMS (and logged its work)."""
+    session = Session()
+    user = get_user_by_phone(session, phone)
+    row = session.scalars(
+        select(Notification).where(
+            Notification.recipient == str(user.id), Notification.kind == PHONE_CODE
+        )
+    ).first()
+    status = row.status
+    Session.remove()
+    return status in FINAL
+
+
 OUR_LOGGERS = ("api", "workflow", "tasks", "celery", "kombu", "werkzeug", "gunicorn")
 
 
@@ -69,13 +91,20 @@ def test_a_whole_case_leaves_no_personal_data_in_logs_broker_messages_or_errors(
     bodies = []  # every error body the applicant's details could have been echoed in
     with BrokerTap(REDIS_URL) as tap:
         registered = client.post("/api/v1/auth/register", json={**person, "password": PASSWORD})
-        assert registered.status_code == 201, registered.json
-        token = registered.json["access_token"]
+        assert registered.status_code == 202, registered.json
+        code = sms_code(person["phone"])
+        confirm = "/api/v1/auth/confirm-phone"
+        wrong_code = f"{(int(code) + 1) % 10**6:06d}"
+        wrong = client.post(confirm, json={"phone": person["phone"], "code": wrong_code})
+        confirmed = client.post(confirm, json={"phone": person["phone"], "code": code})
+        assert wrong.status_code == 400 and confirmed.status_code == 200, confirmed.json
+        token = confirmed.json["access_token"]
         again = client.post("/api/v1/auth/register", json={**person, "password": PASSWORD})
         bad = client.post("/api/v1/auth/register", json={**person, "phone": person["phone"] + "x",
                                                          "password": PASSWORD})  # fmt: skip
-        bodies += [again.get_data(as_text=True), bad.get_data(as_text=True)]
-        assert again.status_code >= 400 and bad.status_code == 422
+        bodies += [wrong.get_data(as_text=True), again.get_data(as_text=True),
+                   bad.get_data(as_text=True)]  # fmt: skip
+        assert again.status_code == 202 and bad.status_code == 422
 
         case_id = submit_ready(client, token, "transport", "W08").json["id"]
         wait_for(lambda: statuses()[case_id] == "at_window", 60, message="the case to route")
@@ -91,6 +120,7 @@ def test_a_whole_case_leaves_no_personal_data_in_logs_broker_messages_or_errors(
         assert act(client, clerk, case_id, "conclude").status_code == 200
         assert act(client, token, case_id, "rate", rating=5).status_code == 200
         wait_for(lambda: "succeeded" in worker.log(), 30, message="the worker's work")
+        wait_for(lambda: sent(person["phone"]), 30, message="the code SMS to be delivered")
 
     logs = caplog.text + worker.log()
     broker = "\n".join(tap.commands)
@@ -101,3 +131,7 @@ def test_a_whole_case_leaves_no_personal_data_in_logs_broker_messages_or_errors(
         assert secret not in broker, f"{secret!r} in a broker message"
         for text in bodies:
             assert secret not in text, f"{secret!r} in an error body"
+    # The one-time code, as a number of its own (not a run of digits inside a longer one).
+    alone = re.compile(rf"(?<![0-9]){code}(?![0-9])")
+    for text in (logs, broker, *bodies):
+        assert not alone.search(text), "the one-time code left its SMS"

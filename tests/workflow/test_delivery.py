@@ -16,7 +16,7 @@ from workflow import transitions
 from workflow.db import Session
 from workflow.models import DeliveryAttempt, Notification, OutboxMessage, User, Window
 from workflow.models._types import utcnow
-from workflow.notifications import reference_of
+from workflow.notifications import ACCOUNT_NOTICES, reference_of
 from workflow.notifications.channels import channels_from_settings
 from workflow.notifications.delivery import DeliveryPolicy, deliver, overdue, record_sms_receipt
 from workflow.notifications.signatures import sign_webhook, signature_matches
@@ -50,8 +50,14 @@ def sinks():
 
 
 def _rows(**where) -> list[Notification]:
+    """The case notices (not the accounts' code SMS) matching `where`."""
     rows = list(
-        Session().scalars(select(Notification).filter_by(**where).order_by(Notification.id))
+        Session().scalars(
+            select(Notification)
+            .filter_by(**where)
+            .where(Notification.kind.not_in(ACCOUNT_NOTICES))
+            .order_by(Notification.id)
+        )
     )
     Session.remove()
     return rows

@@ -11,6 +11,7 @@ from tests.factories import act, routed_case, run_dispatch, staff
 from tests.sinks import SmsProviderStandIn
 from workflow.db import Session
 from workflow.models import Alert, Notification, WindowTask
+from workflow.notifications import ACCOUNT_NOTICES
 from workflow.notifications.channels import channels_from_settings
 from workflow.notifications.delivery import DeliveryPolicy, deliver
 from workflow.notifications.pacing import ChannelLimits, QuietHours, quiet_for
@@ -63,7 +64,11 @@ def _applicant_sms(client) -> int:
     item = {"code": "copy", "message_zh": "复印件不清晰", "message_en": "Unclear copy"}
     assert act(client, clerk, case_id, "request_correction", items=[item]).status_code == 200
     run_dispatch()
-    [row_id] = Session().scalars(select(Notification.id).where(Notification.channel == "sms"))
+    [row_id] = Session().scalars(
+        select(Notification.id).where(
+            Notification.channel == "sms", Notification.kind.not_in(ACCOUNT_NOTICES)
+        )
+    )
     Session.remove()
     return row_id
 

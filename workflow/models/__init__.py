@@ -7,6 +7,7 @@ from workflow.models.calendar import CalendarDay, CalendarYear
 from workflow.models.document import Document
 from workflow.models.event import Event
 from workflow.models.idempotency import IdempotencyKey
+from workflow.models.identity_claim import IdentityClaim
 from workflow.models.notification import (
     Broadcast,
     DeliveryAttempt,
@@ -34,6 +35,7 @@ __all__ = [
     "Document",
     "Event",
     "IdempotencyKey",
+    "IdentityClaim",
     "MessageTemplate",
     "Notification",
     "NotificationRule",

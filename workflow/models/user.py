@@ -44,3 +44,11 @@ class User(Base):
     # Consecutive failed logins; after LOGIN_LOCK_AFTER of them the account is locked until then.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An applicant logs in once a one-time code sent to the phone has come back; until then the
+    # account is pending and a new registration with the phone replaces its details.
+    phone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The live one-time code, as its keyed hash only; it is void after its expiry or too many
+    # wrong tries (workflow/services/phone_confirmation.py).
+    phone_code_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phone_code_wrong_tries: Mapped[int] = mapped_column(Integer, default=0)

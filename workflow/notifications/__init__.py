@@ -29,8 +29,16 @@ FINAL = frozenset({DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FA
 BROADCAST, DAILY_DIGEST = "broadcast", "daily_digest"
 WINDOW_NOTICES = frozenset({BROADCAST, DAILY_DIGEST})
 
-# Every notice kind there is, and to which recipients: what rules may name.
+# Notices about one's account, always an SMS to the phone registered with, never by the rules:
+# the one-time code, and a word to a confirmed phone that someone tried to register with it.
+PHONE_CODE, REGISTRATION_TRIED = "phone_code", "registration_tried"
+ACCOUNT_NOTICES = frozenset({PHONE_CODE, REGISTRATION_TRIED})
+ACCOUNT_AUDIENCE = "account"  # never held by quiet hours: the person is waiting for it
+
+# Every notice kind there is, and to which recipients: what rules may name (no rule names an
+# account notice).
 NOTICES: dict[str, frozenset[str]] = {kind: frozenset({"window"}) for kind in WINDOW_NOTICES}
+NOTICES.update({kind: frozenset() for kind in ACCOUNT_NOTICES})
 for _transition in TRANSITIONS.values():
     for _recipient, _kind in _transition.notify:
         NOTICES[_kind] = NOTICES.get(_kind, frozenset()) | {_recipient}

@@ -37,6 +37,8 @@ class QuietHours:
 
 
 def quiet_for(channel: str, audience: str | None) -> bool:
+    # Only an applicant's case notices wait for the morning; a one-time code (audience
+    # "account") is awaited by the person who asked for it.
     return channel == SMS and audience == "applicant"
 
 

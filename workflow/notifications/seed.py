@@ -7,7 +7,14 @@ reference. A problem raises SeedError naming the file and the entry, as for the 
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.notifications import CHANNELS, LANGUAGES, NOTICES, WEBHOOK, WINDOW_NOTICES
+from workflow.notifications import (
+    ACCOUNT_NOTICES,
+    CHANNELS,
+    LANGUAGES,
+    NOTICES,
+    WEBHOOK,
+    WINDOW_NOTICES,
+)
 from workflow.notifications.templates import TemplateProblem, check
 from workflow.seed_validation import (
     Keys,
@@ -48,11 +55,13 @@ def load_notification_seed(seed_dir: Path) -> NotificationSeed:
             at.fail(f"unknown notice kind {template['code']!r}")
         check_unique(at, seen, template["code"], index, "templates")
         for language in LANGUAGES:
-            about_a_case = template["code"] not in WINDOW_NOTICES
+            about_a_case = template["code"] not in WINDOW_NOTICES | ACCOUNT_NOTICES
             _check_template_text(at.at(language), template[language], about_a_case)
         templates.append(template)
     for kind in sorted({kind for kind, _, _ in rules} - seen.keys()):
         where.fail(f"rules send {kind} but templates has no entry for it")
+    for kind in sorted(ACCOUNT_NOTICES - seen.keys()):
+        where.fail(f"templates has no entry for {kind}, which accounts are sent")
     return NotificationSeed(rules, templates)
 
 

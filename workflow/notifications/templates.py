@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session as OrmSession
 
 from workflow.models import MessageTemplate
 
-# What a message may say: the case by its reference, never personal data.
+# What a message may say: the case by its reference, never personal data; a one-time code
+# only in its own SMS.
 PLACEHOLDERS = {
+    "code": "an account's 6-digit one-time code (phone_code only)",
+    "minutes": "how many minutes a one-time code is valid",
     "reference": "the case's reference (申报号)",
     "policy": "the policy's name",
     "status": "the case's status",
@@ -34,6 +37,8 @@ PLACEHOLDERS = {
     "red": "digest: cases past their deadline",
 }
 SAMPLE = {
+    "code": "402917",
+    "minutes": 10,
     "reference": "YH-20261127-7K3Q9DMX",
     "policy": "购房补贴",
     "status": "in_review",

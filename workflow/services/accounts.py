@@ -27,10 +27,12 @@ def check_password(password: str, errors: dict, field: str = "password") -> None
         errors[field] = [f"Must be at least {MIN_PASSWORD} characters."]
 
 
-def register_applicant(phone: str, password: str, name: str, id_number: str) -> User:
+def check_registration(phone: str, password: str, name: str, id_number: str) -> tuple[str, str]:
+    """The canonical phone and identity number of a registration, or InvalidInput naming the
+    fields that are wrong (about the input only: nothing here asks the database)."""
     errors: dict[str, list[str]] = {}
-    phone = normalise_phone(phone)
-    if phone is None:
+    canonical_phone = normalise_phone(phone)
+    if canonical_phone is None:
         errors["phone"] = [PHONE_RULE]
     check_password(password, errors)
     if not is_valid_name(name):
@@ -43,24 +45,7 @@ def register_applicant(phone: str, password: str, name: str, id_number: str) -> 
         ]
     if errors:
         raise InvalidInput("Some fields are invalid.", errors=errors)
-    session = Session()
-    taken = {
-        "phone": reference.get_user_by_phone(session, phone),
-        "id_number": reference.get_user_by_id_number(session, canonical_id),
-    }
-    if any(taken.values()):
-        raise Conflict(
-            "An account with these details already exists.",
-            errors={field: ["Already registered."] for field, user in taken.items() if user},
-        )
-    user = User(
-        phone=phone,
-        password_hash=hash_password(password),
-        role=Role.APPLICANT,
-        name=name,
-        id_number=canonical_id,
-    )
-    return _add_user(user, duplicate_field="phone")
+    return canonical_phone, canonical_id
 
 
 def create_staff_user(
@@ -142,7 +127,8 @@ class LockPolicy:
 def authenticate(username: str, password: str, lock: LockPolicy) -> User:
     """The user, or 401. Unknown, inactive and locked accounts get the wrong password's answer,
     after the same hashing time, so an answer tells nothing about the account; the caller
-    commits. Applicants log in with their phone (found by its keyed hash), staff by username."""
+    commits. Applicants log in with their phone (found by its keyed hash) once it is confirmed,
+    staff by username."""
     session = Session()
     login = username.strip()
     phone = normalise_phone(login)
@@ -153,7 +139,10 @@ def authenticate(username: str, password: str, lock: LockPolicy) -> User:
     )
     now = utcnow()
     usable = (
-        user is not None and user.active and not (user.locked_until and user.locked_until > now)
+        user is not None
+        and user.active
+        and not (user.locked_until and user.locked_until > now)
+        and not is_pending(user)
     )
     if not password_matches(user.password_hash if usable else None, password):
         if usable:
@@ -163,6 +152,11 @@ def authenticate(username: str, password: str, lock: LockPolicy) -> User:
     if needs_rehash(user.password_hash):  # the settings' parameters changed since it was made
         user.password_hash = hash_password(password)
     return user
+
+
+def is_pending(user: User) -> bool:
+    """An applicant whose phone no code has confirmed yet: it cannot log in."""
+    return user.role == Role.APPLICANT and user.phone_confirmed_at is None
 
 
 def _count_failure(user: User, lock: LockPolicy, now) -> None:

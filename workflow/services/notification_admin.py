@@ -17,7 +17,14 @@ from workflow.db import Session
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.models import MessageTemplate, NotificationRule
 from workflow.models._types import utcnow
-from workflow.notifications import CHANNELS, LANGUAGES, NOTICES, WEBHOOK, WINDOW_NOTICES
+from workflow.notifications import (
+    ACCOUNT_NOTICES,
+    CHANNELS,
+    LANGUAGES,
+    NOTICES,
+    WEBHOOK,
+    WINDOW_NOTICES,
+)
 from workflow.notifications import templates as wording
 from workflow.notifications.windows import broadcast
 from workflow.services.admin_records import only_admins as _only_admins
@@ -171,7 +178,8 @@ def template_problems(code: str, subject: str, text: str) -> dict[str, list[str]
         trouble = _render_trouble(source)
         if trouble:
             problems[field] = [f"The template does not render with the sample values ({trouble})."]
-    if not problems and code not in WINDOW_NOTICES and REFERENCE not in subject + text:
+    about_a_case = code not in WINDOW_NOTICES | ACCOUNT_NOTICES
+    if not problems and about_a_case and REFERENCE not in subject + text:
         missing = [f"Subject or text must name the case by {REFERENCE}."]
         problems = {"subject": missing, "text": missing}
     return problems

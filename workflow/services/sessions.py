@@ -1,5 +1,6 @@
-"""Sessions: logging in and registering hand out a refresh token that starts a family; refreshing
-rotates it; logging out ends the family; a password change ends every session of the user.
+"""Sessions: logging in and confirming a registered phone hand out a refresh token that starts a
+family; refreshing rotates it; logging out ends the family; a password change ends every session
+of the user.
 
 Refresh tokens are random and stored only as their SHA-256, so the table alone lets nobody in.
 """
@@ -16,7 +17,7 @@ from workflow.models import RefreshToken, User
 from workflow.models._types import utcnow
 from workflow.passwords import configure_passwords, hash_password, password_matches
 from workflow.repositories import sessions as repository
-from workflow.services import accounts
+from workflow.services import accounts, phone_confirmation
 from workflow.services.accounts import LockPolicy
 
 
@@ -79,11 +80,13 @@ def log_in(username: str, password: str) -> Grant:
     return grant
 
 
-def register(**fields) -> Grant:
-    user = accounts.register_applicant(**fields)
-    grant = _grant(user)
+def confirm_phone(phone: str, code: str) -> tuple[Grant, bool]:
+    """A pending account's first session, once its code came back; and whether its identity
+    number waits for a window (an identity claim)."""
+    confirmed = phone_confirmation.confirm_phone(phone, code)
+    grant = _grant(confirmed.user)
     Session().commit()
-    return grant
+    return grant, confirmed.identity_claimed
 
 
 _REFUSED = "The refresh token is invalid, expired or was revoked; log in again."

@@ -1,0 +1,45 @@
+"""SMS about one's account (ACCOUNT_NOTICES): written as a notification row to the person, in
+the caller's transaction, and handed to the delivery workers after its commit, as every message
+that leaves the system is. Its audience keeps quiet hours from holding it back."""
+
+import secrets
+
+from sqlalchemy.orm import Session as OrmSession
+
+from config.queues import TaskNames
+from workflow import outbox
+from workflow.models import Notification, User
+from workflow.models._types import utcnow
+from workflow.notifications import ACCOUNT_AUDIENCE, CREATED, SMS, USER
+from workflow.notifications import templates as wording
+from workflow.notifications.dispatch import FIRST_ATTEMPT_GRACE
+
+
+def send_account_sms(session: OrmSession, user: User, kind: str, values: dict) -> Notification:
+    words = wording.latest(session, {kind})
+    language = user.language if (kind, user.language) in words else "zh"
+    rendered = wording.render(words[(kind, language)], values)
+    now = utcnow()
+    row = Notification(
+        # Each message is its own: a new code is a new row, never a resend of the last one.
+        source=f"account:{secrets.token_hex(12)}",
+        recipient_type=USER,
+        recipient=str(user.id),
+        channel=SMS,
+        kind=kind,
+        status=CREATED,
+        body={
+            "audience": ACCOUNT_AUDIENCE,
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "language": language,
+            "template_version": rendered.version,
+        },
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now + FIRST_ATTEMPT_GRACE,
+    )
+    session.add(row)
+    session.flush()
+    outbox.publish_after_commit(session, TaskNames.DELIVER_NOTIFICATIONS, row.id)
+    return row
