@@ -24,7 +24,7 @@ class NotificationSchema(Schema):
         lambda row: reference_of(row.id),
         metadata={"description": "Sent with every delivery attempt (yh-n-<id>)."},
     )
-    application_id = fields.Integer()
+    application_id = fields.Integer(allow_none=True)  # none for broadcasts and account codes
     recipient_type = fields.String()
     recipient = fields.String()
     channel = fields.String()

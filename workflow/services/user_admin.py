@@ -71,7 +71,8 @@ def change_user(  # noqa: PLR0913 (one parameter per field an admin may change)
         changed["locked"] = [None, locked]
     if changed:
         user.token_version += 1
-        record_admin_event(actor, "change_user", user.username, changed)
+        # Applicants have no username (they log in with their phone, never written in clear).
+        record_admin_event(actor, "change_user", user.username or f"user {user.id}", changed)
     session.commit()
     return user
 
