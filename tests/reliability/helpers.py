@@ -79,6 +79,18 @@ def _window_notes(case_ids: list[int]) -> int:
     return count
 
 
+def messages_settled() -> bool:
+    """No notification waiting for the worker (a registration's code SMS, say): what a test that
+    takes the broker down next must not leave in flight."""
+    session = Session()
+    waiting = session.scalar(
+        select(func.count()).where(Notification.status.in_(["created", "sending"]),
+                                   Notification.sent_at.is_(None))
+    )  # fmt: skip
+    Session.remove()
+    return waiting == 0
+
+
 def sweep_notifications(app) -> None:
     """What beat's notification sweep does: hand over every row whose time has come."""
     handed_over, _ = overdue()

@@ -12,6 +12,7 @@ from tests.factories import register, submit_ready
 from tests.processes import CeleryWorker, PrivateRedis, wait_for
 from tests.reliability.helpers import (
     assert_each_case_prechecked_exactly_once,
+    messages_settled,
     relay_until_done,
     statuses,
 )
@@ -55,6 +56,7 @@ def test_submission_while_redis_is_down_is_routed_once_redis_is_back(
 ):
     client = app_on_private_redis.test_client()
     token, _ = register(client)
+    wait_for(messages_settled, 30, message="the code SMS to be sent")  # not in flight below
     redis_server.stop()
     responses = [
         submit_ready(client, token, policy, "W10") for policy in ("transport", "housing")
@@ -70,6 +72,7 @@ def test_submission_while_redis_is_down_is_routed_once_redis_is_back(
 def test_a_hung_redis_does_not_hold_up_requests(app_on_private_redis, redis_server, private_worker):
     client = app_on_private_redis.test_client()
     token, _ = register(client)
+    wait_for(messages_settled, 30, message="the code SMS to be sent")
     redis_server.pause()
     # Liveness, not speed: the request must come back at all while Redis answers nothing.
     with ThreadPoolExecutor(1) as pool:
