@@ -68,10 +68,10 @@ class Route:
 def _applicants(client: Client, count: int, identities: Identities) -> list[str]:
     """Tokens of `count` new applicants."""
     ids = insert_applicants(count, identities)
-    rows = Session().execute(select(User.id, User.username).where(User.id.in_(ids)))
-    usernames = {row.id: row.username for row in rows}
+    rows = Session().execute(select(User.id, User.phone).where(User.id.in_(ids)))
+    phones = {row.id: row.phone for row in rows}  # applicants log in with their phone
     Session.remove()
-    return [log_in(client, usernames[user_id]) for user_id in ids]
+    return [log_in(client, phones[user_id]) for user_id in ids]
 
 
 def _wait_at_window(probe: Probe, case_id: int) -> float:
