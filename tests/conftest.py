@@ -37,13 +37,14 @@ os.environ["TEST_DOCUMENTS_DIR"] = str(TEST_VAR / "documents")
 
 from alembic import command  # noqa: E402
 from alembic.config import Config as AlembicConfig  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text, update  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from api.throttling import limiter  # noqa: E402
 from config import SEED_DIR, TestConfig  # noqa: E402
 from tests.processes import CeleryWorker  # noqa: E402
 from workflow.db import Session  # noqa: E402
+from workflow.models import Window  # noqa: E402
 from workflow.publisher import publisher  # noqa: E402
 
 MUTABLE_TABLES = (
@@ -144,6 +145,16 @@ def worker(app):
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def no_webhooks_left(app):
+    """Windows are reference data, kept between tests: a webhook a test sets is taken off after."""
+    yield
+    session = Session()
+    session.execute(update(Window).values(webhook_url=None, webhook_secret=None))
+    session.commit()
+    Session.remove()
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 import json
 
-import psycopg
 import pytest
 from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import text
 
-from tests.conftest import BACKEND, PG_ADMIN_URL, PG_DATABASE, ROOT, TEST_VAR
+from tests.migration_database import alembic_on, scratch_database
 from workflow.db import make_engine
 
 OLD_POLICIES = [
@@ -18,24 +16,9 @@ OLD_POLICIES = [
 
 
 @pytest.fixture
-def database_url(database):  # after the session's database, so TEST_VAR exists
-    if BACKEND == "sqlite":
-        yield f"sqlite:///{TEST_VAR / 'migration_0004.sqlite'}"
-        (TEST_VAR / "migration_0004.sqlite").unlink(missing_ok=True)
-        return
-    name = f"{PG_DATABASE}_m0004"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-    yield database.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def _alembic(url: str) -> AlembicConfig:
-    config = AlembicConfig(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
-    return config
+def database_url(database):  # after the session's database: the helper names its own from it
+    with scratch_database(database, "0004") as url:
+        yield url
 
 
 def _insert_old_rows(engine) -> None:
@@ -76,7 +59,7 @@ def _insert_old_rows(engine) -> None:
 
 
 def test_upgrade_carries_the_old_routes_over_and_downgrade_restores_them(database_url):
-    config = _alembic(database_url)
+    config = alembic_on(database_url)
     command.upgrade(config, "0001")  # the rows as the first schema has them
     engine = make_engine(database_url)
     try:

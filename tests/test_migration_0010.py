@@ -1,13 +1,11 @@
 """Migration 0010: applicants registered before phone codes existed keep logging in (their
 phones count as confirmed when they registered); staff are left as they were."""
 
-import psycopg
 import pytest
 from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import text
 
-from tests.conftest import BACKEND, PG_ADMIN_URL, PG_DATABASE, ROOT, TEST_VAR
+from tests.migration_database import alembic_on, scratch_database
 from workflow.db import make_engine
 
 USERS = (
@@ -18,23 +16,13 @@ USERS = (
 
 
 @pytest.fixture
-def database_url(database):
-    if BACKEND == "sqlite":
-        yield f"sqlite:///{TEST_VAR / 'migration_0010.sqlite'}"
-        (TEST_VAR / "migration_0010.sqlite").unlink(missing_ok=True)
-        return
-    name = f"{PG_DATABASE}_m0010"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-    yield database.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def database_url(database):  # after the session's database: the helper names its own from it
+    with scratch_database(database, "0010") as url:
+        yield url
 
 
 def test_registered_applicants_count_as_confirmed_and_downgrade_undoes_it(database_url):
-    config = AlembicConfig(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url
+    config = alembic_on(database_url)
     command.upgrade(config, "0009")
     engine = make_engine(database_url)
     try:

@@ -48,13 +48,8 @@ def faulty_worker(app, sinks):
     process.stop()
 
 
-@pytest.fixture(autouse=True)
-def _no_webhooks_left(app):
-    yield
-    session = Session()
-    session.execute(update(Window).values(webhook_url=None, webhook_secret=None))
-    session.commit()
-    Session.remove()
+# Windows are reference data, kept between tests: a webhook set here is taken off again.
+pytestmark = pytest.mark.usefixtures("no_webhooks_left")
 
 
 def _statuses(**where) -> dict[str, int]:

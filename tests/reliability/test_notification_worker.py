@@ -20,14 +20,8 @@ from workflow.notifications import ACCOUNT_NOTICES, reference_of
 SECRET = "a-webhook-secret-of-some-length"
 
 
-@pytest.fixture(autouse=True)
-def _no_webhooks_left(app):
-    """Windows are reference data, kept between tests: a webhook set here is taken off again."""
-    yield
-    session = Session()
-    session.execute(update(Window).values(webhook_url=None, webhook_secret=None))
-    session.commit()
-    Session.remove()
+# Windows are reference data, kept between tests: a webhook set here is taken off again.
+pytestmark = pytest.mark.usefixtures("no_webhooks_left")
 
 
 @pytest.fixture(scope="module")

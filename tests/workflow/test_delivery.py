@@ -31,14 +31,8 @@ class _Settings(TestConfig):
     DELIVERY_TIMEOUT_SECONDS = 1.0
 
 
-@pytest.fixture(autouse=True)
-def _no_webhooks_left(app):
-    """Windows are reference data, kept between tests: a webhook set here is taken off again."""
-    yield
-    session = Session()
-    session.execute(update(Window).values(webhook_url=None, webhook_secret=None))
-    session.commit()
-    Session.remove()
+# Windows are reference data, kept between tests: a webhook set here is taken off again.
+pytestmark = pytest.mark.usefixtures("no_webhooks_left")
 
 
 @pytest.fixture

@@ -22,13 +22,8 @@ WORDS = {"subject_zh": "新版购房补贴政策发布", "text_zh": "自 2027 �
 POLICY = DeliveryPolicy(quiet_hours=None)  # claims the rows the windows' tasks write
 
 
-@pytest.fixture(autouse=True)
-def _no_webhooks_left(app):
-    yield
-    session = Session()
-    session.execute(update(Window).values(webhook_url=None, webhook_secret=None))
-    session.commit()
-    Session.remove()
+# Windows are reference data, kept between tests: a webhook set here is taken off again.
+pytestmark = pytest.mark.usefixtures("no_webhooks_left")
 
 
 def _window_messages() -> list[int]:
