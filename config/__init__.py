@@ -118,6 +118,10 @@ class Config:
     DOCUMENTS_DIR = Path(os.environ.get("DOCUMENTS_DIR", VAR / "documents"))
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
     DOCUMENT_MAX_PIXELS = 40_000_000
+    # Personal data of a closed case is kept this many days after its last change, then erased
+    # and its statistics kept (workflow/services/retention.py). Five years: the longest service
+    # commitment a subsidy may be reclaimed under.
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", 5 * 365 + 1))
 
     # Notifications. With SMTP_URL / SMS_PROVIDER_URL unset, email and SMS are written as files
     # under OUTBOX_DIR (one a message) for a person to read.

@@ -53,6 +53,12 @@ def celery_settings(config: Config) -> dict:
                 "schedule": crontab(hour=0, minute=30),
                 "options": {"expires": 3600},
             },
+            # 02:00 Beijing, when nobody is at a window.
+            "anonymise-expired": {
+                "task": TaskNames.ANONYMISE_EXPIRED,
+                "schedule": crontab(hour=18, minute=0),
+                "options": {"expires": 3600},
+            },
             "sweep-notifications": {
                 "task": TaskNames.SWEEP_NOTIFICATIONS,
                 "schedule": config.NOTIFICATION_SWEEP_INTERVAL_SECONDS,

@@ -21,6 +21,7 @@ class TaskNames:
     SWEEP_NOTIFICATIONS = "notifications.sweep"
     NOTIFY_WINDOW = "notifications.window"
     START_DIGEST = "notifications.digest"
+    ANONYMISE_EXPIRED = "retention.anonymise"
 
     @classmethod
     def all(cls) -> list[str]:
@@ -33,6 +34,7 @@ class TaskNames:
             cls.SWEEP_NOTIFICATIONS,
             cls.NOTIFY_WINDOW,
             cls.START_DIGEST,
+            cls.ANONYMISE_EXPIRED,
         ]
 
 
@@ -45,6 +47,7 @@ TASK_QUEUES = {
     TaskNames.SWEEP_NOTIFICATIONS: QueueNames.SWEEPS,
     TaskNames.NOTIFY_WINDOW: QueueNames.NOTIFICATIONS,
     TaskNames.START_DIGEST: QueueNames.SWEEPS,
+    TaskNames.ANONYMISE_EXPIRED: QueueNames.SWEEPS,
 }
 # Tasks whose ids go one per message rather than in batches: a window's share of a fan-out is
 # its own task.

@@ -11,7 +11,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from config.celery import celery_settings
-from tasks import applications, notifications, relay, sweeps  # noqa: F401  (registers the shared tasks)
+from tasks import applications, notifications, relay, retention, sweeps  # noqa: F401  (registers the shared tasks)
 from workflow import db, publisher, transitions
 from workflow.db import Session
 

@@ -9,6 +9,17 @@ from alembic.config import Config as AlembicConfig
 
 from tests.conftest import BACKEND, PG_ADMIN_URL, PG_DATABASE, ROOT, TEST_VAR
 
+# A department, a window and a policy (transport, W01) as the early schema stores them: what a
+# case row needs to refer to.
+REFERENCE_ROWS = [
+    "INSERT INTO departments VALUES ('transport', 't', 't')",
+    "INSERT INTO windows (code, name_zh, name_en, level) VALUES ('W01', 'w', 'w', 'district')",
+    "INSERT INTO policies (code, name_zh, name_en, description_zh, description_en, "
+    "lead_department, allows_multiple_open, form_fields, required_documents, eligibility_rules, "
+    "promised_working_days, statutory_working_days, current_version) VALUES ('transport', 't', "
+    "'t', '', '', 'transport', false, '[]', '[]', '[]', 5, 10, 1)",
+]
+
 
 @contextmanager
 def scratch_database(session_url: str, suffix: str) -> Iterator[str]:

@@ -57,6 +57,7 @@ def test_beat_runs_the_relay_and_the_sweeps():
         TaskNames.SWEEP_DEADLINES,
         TaskNames.SWEEP_NOTIFICATIONS,
         TaskNames.START_DIGEST,
+        TaskNames.ANONYMISE_EXPIRED,
     }
 
 

@@ -5,16 +5,11 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from tests.migration_database import alembic_on, scratch_database
+from tests.migration_database import REFERENCE_ROWS, alembic_on, scratch_database
 from workflow.db import make_engine
 
 ROWS = [
-    "INSERT INTO departments VALUES ('transport', 't', 't')",
-    "INSERT INTO windows (code, name_zh, name_en, level) VALUES ('W01', 'w', 'w', 'district')",
-    "INSERT INTO policies (code, name_zh, name_en, description_zh, description_en, "
-    "lead_department, allows_multiple_open, form_fields, required_documents, eligibility_rules, "
-    "promised_working_days, statutory_working_days, current_version) VALUES ('transport', 't', "
-    "'t', '', '', 'transport', false, '[]', '[]', '[]', 5, 10, 1)",
+    *REFERENCE_ROWS,
     "INSERT INTO users (id, username, password_hash, role, name, created_at, language, "
     "is_department_head) VALUES (1, 'a', 'x', 'applicant', 'a', CURRENT_TIMESTAMP, 'zh', false)",
     "INSERT INTO applications (id, reference, applicant_id, policy_code, window_code, form, "

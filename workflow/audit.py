@@ -2,10 +2,17 @@
 
 The case row keeps the chain head (`last_event_hash`), so dropping the newest events is detected
 as surely as editing an old one.
+
+The parts that may name a person (ERASABLE) enter the hash as the SHA-256 of a random salt and
+their value. When the retention period ends (workflow/services/retention.py) a part and its salt
+are erased and its digest is kept in the event's `redacted`: the chain still verifies everything
+that is left, and the digest cannot be guessed back (an account id, or a short form, could be
+from a plain hash).
 """
 
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,16 +35,69 @@ _HASHED = {
     "comment": "comment", "data": "data", "at": "created_at", "prev": "prev_hash",
 }  # fmt: skip
 HASHED_COLUMNS = tuple(_HASHED.values())
+# What a verifier reads of each event besides its hash.
+CHAIN_COLUMNS = (*HASHED_COLUMNS, "salts", "redacted")
+# Columns, and entries of data as "data.<key>", that retention may erase.
+ERASABLE = ("actor_id", "on_behalf_of", "comment", "data.form")
 
 
-def _digest(values: Mapping, reference: str) -> str:
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _part(values: Mapping, name: str):
+    return values["data"].get(name[5:]) if name.startswith("data.") else values[name]
+
+
+def _salted(salt: str, value) -> str:
+    return hashlib.sha256((salt + _canonical(value)).encode()).hexdigest()
+
+
+def _digest(
+    values: Mapping, reference: str, salts: Mapping | None, redacted: Mapping | None = None
+) -> str:
     # The case is named by its reference, which exists before the row is inserted: the hash can be
     # computed before the first flush, so writing an event costs no extra UPDATE of the case.
     content = {key: values[column] for key, column in _HASHED.items()}
     content["at"] = _utc_text(content["at"])
     content["case"] = reference
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    content["data"] = data = {**content["data"]}
+    salts, redacted = salts or {}, redacted or {}
+    for name in ERASABLE:
+        if name in redacted:  # erased: it counts by the digest it had
+            digest = redacted[name]
+        elif (value := _part(values, name)) is not None:
+            digest = _salted(salts.get(name, ""), value)
+        else:
+            continue
+        if name.startswith("data."):
+            data[name[5:]] = digest
+        else:
+            content[name] = digest
+    return hashlib.sha256(_canonical(content).encode()).hexdigest()
+
+
+def redact(event, names: Sequence[str]) -> None:
+    """Erase the named parts (of ERASABLE) of a stored event with their salts, keeping each one's
+    digest in `redacted`: the event's hash, and so the chain, still verify."""
+    salts, redacted = {**(event.salts or {})}, {**(event.redacted or {})}
+    data = {**event.data}
+    for name in names:
+        value = data.get(name[5:]) if name.startswith("data.") else getattr(event, name)
+        if value is None:
+            continue
+        redacted[name] = _salted(salts.pop(name, ""), value)
+        if name.startswith("data."):
+            del data[name[5:]]
+        else:
+            setattr(event, name, None)
+    event.data, event.salts, event.redacted = data, salts or None, redacted or None
+
+
+def _honestly_erased(values: Mapping, salts: Mapping, redacted: Mapping) -> bool:
+    """A digest in `redacted` stands only for a part that is really gone: otherwise anyone could
+    rewrite a part and keep the old digest beside it."""
+    return all(_part(values, name) is None and name not in salts for name in redacted)
 
 
 def _utc_text(moment: datetime) -> str:
@@ -73,7 +133,9 @@ def event_values(
         "created_at": utcnow(),
         "prev_hash": case.last_event_hash or GENESIS,
     }
-    values["hash"] = _digest(values, case.reference)
+    salts = {name: secrets.token_hex(16) for name in ERASABLE if _part(values, name) is not None}
+    values["salts"] = salts or None
+    values["hash"] = _digest(values, case.reference, salts)
     case.last_event_hash = values["hash"]
     return values
 
@@ -119,7 +181,9 @@ def first_break(case: Application | Row, events: Sequence[Event | Row]) -> Break
             problem = Problem.MISSING if event.seq > expected else Problem.OUT_OF_ORDER
             return Break(case.reference, expected, problem)
         values = {column: getattr(event, column) for column in HASHED_COLUMNS}
-        if _digest(values, case.reference) != event.hash:
+        salts, redacted = event.salts or {}, event.redacted or {}
+        digest = _digest(values, case.reference, salts, redacted)
+        if not _honestly_erased(values, salts, redacted) or digest != event.hash:
             return Break(case.reference, event.seq, Problem.EDITED)
         if event.prev_hash != previous:
             # Intact itself but not linked: the event before it was rewritten, hash and all.

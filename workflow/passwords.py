@@ -27,9 +27,10 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(stored_hash: str | None, password: str) -> bool:
-    """False for a wrong password, and after spending the same time when there is no hash."""
+    """False for a wrong password, and after spending the same time when there is no hash (an
+    account emptied by retention has an empty one)."""
     try:
-        return _hasher.verify(stored_hash or _dummy_hash, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash, password) and bool(stored_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -200,7 +200,9 @@ class PauseSchema(Schema):
 class ApplicationSchema(Schema):
     id = fields.Integer()
     reference = fields.String()
-    applicant_id = fields.Integer()
+    applicant_id = fields.Integer(
+        allow_none=True, metadata={"description": "None once the case is anonymised."}
+    )
     policy_code = fields.String()
     window_code = fields.String()
     status = fields.String()
@@ -232,6 +234,13 @@ class ApplicationSchema(Schema):
     version = fields.Integer()
     submitted_at = fields.DateTime()
     updated_at = fields.DateTime()
+    anonymised_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "When its personal data was erased, RETENTION_DAYS after it closed; "
+            "the form then keeps only its categorical answers."
+        },
+    )
 
     def _current_step_due(self, case) -> str | None:
         dates = [s.due_date for s in case.steps if s.status == "open" and s.due_date]
@@ -256,3 +265,15 @@ class EventSchema(Schema):
     data = fields.Dict()
     created_at = fields.DateTime()
     hash = fields.String()
+    erased = fields.Method(
+        "_erased",
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The parts erased when the retention period ended (e.g. comment, "
+            "data.form); the hash still covers them by their digests.",
+        },
+    )
+
+    def _erased(self, event) -> list[str]:
+        return sorted(event.redacted or {})

@@ -15,6 +15,7 @@ from tests.conftest import BACKEND
 from tests.factories import register, run_precheck, submit_ready
 from workflow.actors import SYSTEM, Actor
 from workflow.audit import (
+    ERASABLE,
     GENESIS,
     HASHED_COLUMNS,
     Break,
@@ -22,6 +23,7 @@ from workflow.audit import (
     _digest,
     event_values,
     first_break,
+    redact,
 )
 from workflow.db import Session
 from workflow.lifecycle import Role
@@ -79,7 +81,8 @@ def test_an_event_rewritten_with_a_fresh_hash_breaks_the_next_link():
     case, events = _chain()
     events[1].comment = "changed afterwards"
     # Whoever knows the format can re-hash the event itself, but not the one that follows it.
-    events[1].hash = _digest({c: getattr(events[1], c) for c in HASHED_COLUMNS}, REFERENCE)
+    values = {c: getattr(events[1], c) for c in HASHED_COLUMNS}
+    events[1].hash = _digest(values, REFERENCE, events[1].salts)
     assert first_break(case, events) == Break(REFERENCE, 3, Problem.OUT_OF_ORDER)
     assert str(first_break(case, events)).startswith(f"case {REFERENCE}, event seq 3: out of order")
 
@@ -93,11 +96,67 @@ def test_on_behalf_of_is_stored_and_hashed():
     assert first_break(case, [event]) == Break(REFERENCE, 1, Problem.EDITED)
 
 
-# The text stored chains were hashed from: the UTC isoformat() of the event's time.
+def _erasable_chain():
+    """A submission by the applicant, with a form, then a clerk's comment made for them."""
+    case = Application(reference=REFERENCE, status=None, version=1)
+    applicant = Actor(user_id=41, role=Role.APPLICANT, window_code=None)
+    clerk = Actor(user_id=3, role=Role.WINDOW_CLERK, window_code="W01")
+    form = {"spouse_name": "王芳", "talent_tier": "B"}
+    first = Event(**event_values(case, "submit", None, applicant, data={"form": form}))
+    case.version = 2
+    second = Event(
+        **event_values(
+            case, "resubmit", "submitted", clerk, comment="电话 13900000001 已核实",
+            data={"form": form, "window": "W01"}, on_behalf_of=41,
+        )
+    )  # fmt: skip
+    return case, [first, second]
+
+
+def test_erased_parts_leave_a_chain_that_still_verifies():
+    case, events = _erasable_chain()
+    redact(events[0], ERASABLE)
+    redact(events[1], [name for name in ERASABLE if name != "actor_id"])
+    assert first_break(case, events) is None
+    assert events[0].actor_id is None and events[0].data == {} and events[0].salts is None
+    assert (events[1].actor_id, events[1].comment, events[1].on_behalf_of) == (3, None, None)
+    assert events[1].data == {"window": "W01"}
+    assert sorted(events[1].redacted) == ["comment", "data.form", "on_behalf_of"]
+
+
+def test_an_erased_digest_cannot_be_guessed_back_from_the_value():
+    case, events = _erasable_chain()
+    redact(events[0], ["actor_id"])
+    plain = hashlib.sha256(b"41").hexdigest()
+    assert events[0].redacted["actor_id"] not in (plain, hashlib.sha256(b'"41"').hexdigest())
+
+
+def test_a_part_rewritten_beside_its_kept_digest_is_an_edit():
+    case, events = _erasable_chain()
+    redact(events[1], ["comment"])
+    events[1].comment = "forged"  # the digest in redacted still matches the hash
+    assert first_break(case, events) == Break(REFERENCE, 2, Problem.EDITED)
+
+
+def test_what_erasure_keeps_is_still_covered():
+    case, events = _erasable_chain()
+    redact(events[1], ["comment", "data.form"])
+    events[1].data = {"window": "W02"}
+    assert first_break(case, events) == Break(REFERENCE, 2, Problem.EDITED)
+    case, events = _erasable_chain()
+    events[0].salts = None  # a value whose salt is gone no longer matches
+    assert first_break(case, events) == Break(REFERENCE, 1, Problem.EDITED)
+
+
+# The text stored chains are hashed from: the UTC isoformat() of the event's time, and the actor
+# by the SHA-256 of its salt (32 zeros here) and its value.
+_SALT = "0" * 32
 _STORED_CANONICAL = (
-    '{"action":"submit","actor_id":5,"actor_role":"applicant",'
-    '"at":"2026-11-27T01:02:03.123456+00:00","case":"YH-20261127-GOLDEN","comment":null,'
-    '"data":{},"from":null,"on_behalf_of":null,"prev":"' + GENESIS + '","seq":1,"to":"submitted"}'
+    '{"action":"submit",'
+    '"actor_id":"ebfcf8d199567d727a7ed18b31459a2e8f4be8a656a0a2e7446756cf25edb29c",'
+    '"actor_role":"applicant","at":"2026-11-27T01:02:03.123456+00:00",'
+    '"case":"YH-20261127-GOLDEN","comment":null,"data":{},"from":null,"on_behalf_of":null,'
+    '"prev":"' + GENESIS + '","seq":1,"to":"submitted"}'
 )
 
 
@@ -116,7 +175,7 @@ def test_a_stored_chain_verifies_whatever_zone_its_time_is_read_in(created_at):
     event = Event(
         seq=1, action="submit", from_status=None, to_status="submitted", actor_id=5,
         actor_role="applicant", on_behalf_of=None, comment=None, data={},
-        created_at=created_at, prev_hash=GENESIS, hash=stored_hash,
+        created_at=created_at, prev_hash=GENESIS, hash=stored_hash, salts={"actor_id": _SALT},
     )  # fmt: skip
     assert first_break(case, [event]) is None
 

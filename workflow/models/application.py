@@ -62,7 +62,8 @@ class Application(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None once the retention period has ended: the anonymised case names no one.
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     policy_code: Mapped[str] = mapped_column(ForeignKey("policies.code"))
     window_code: Mapped[str] = mapped_column(ForeignKey("windows.code"))
     form: Mapped[dict] = mapped_column(JSONDocument)
@@ -105,6 +106,8 @@ class Application(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When its personal data was erased, RETENTION_DAYS after it closed (retention.py).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     steps: Mapped[list["Step"]] = relationship(
         back_populates="application", order_by="Step.position"

@@ -27,6 +27,10 @@ class Event(Base):
     data: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The random salts of the parts retention may erase, and the digests of those it erased when
+    # the case's retention period ended (workflow/audit.py).
+    salts: Mapped[dict | None] = mapped_column(JSONDocument)
+    redacted: Mapped[dict | None] = mapped_column(JSONDocument)
     hash: Mapped[str] = mapped_column(String(64))
 
     application: Mapped[Application] = relationship()

@@ -52,3 +52,5 @@ class User(Base):
     phone_code_hash: Mapped[str | None] = mapped_column(String(64))
     phone_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     phone_code_wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    # When a dormant applicant account was emptied of personal data (retention.py).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from itertools import groupby
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session as OrmSession
 
-from workflow.audit import HASHED_COLUMNS
+from workflow.audit import CHAIN_COLUMNS
 from workflow.models import Application, Event
 
 _EVENT = Event.__table__.c
@@ -35,7 +35,7 @@ def list_chains_after(
             Application.reference,
             Application.version,
             Application.last_event_hash,
-            *(_EVENT[column] for column in HASHED_COLUMNS),
+            *(_EVENT[column] for column in CHAIN_COLUMNS),
             _EVENT.hash,
         )
         .outerjoin(Event, Event.application_id == Application.id)

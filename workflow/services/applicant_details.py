@@ -5,7 +5,7 @@ transaction, and admins can list the records."""
 
 from workflow.actors import Actor
 from workflow.db import Session
-from workflow.errors import Forbidden, InvalidInput
+from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.lifecycle import STAFF_ROLES, Role
 from workflow.models import PersonalDataAccess, User
 from workflow.models._types import utcnow
@@ -27,6 +27,8 @@ def read_applicant(actor: Actor, case_id: int, reason: str) -> tuple[User, Perso
         )
     session = Session()
     case = get_visible(session, actor, case_id)
+    if case.applicant_id is None:
+        raise NotFound("The case is anonymised: its retention period has ended.")
     applicant = session.get(User, case.applicant_id)
     record = PersonalDataAccess(
         actor_id=actor.user_id, actor_role=str(actor.role), subject_id=applicant.id,

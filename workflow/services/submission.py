@@ -154,10 +154,13 @@ _TIMES = frozenset(column.key for column in _COLUMNS if isinstance(column.type, 
 
 def _snapshot(case: Application) -> dict:
     values = {column.key: getattr(case, column.key) for column in _COLUMNS}
-    return {key: value.isoformat() if key in _TIMES else value for key, value in values.items()}
+    return {
+        key: value.isoformat() if key in _TIMES and value is not None else value
+        for key, value in values.items()
+    }
 
 
 def _from_snapshot(values: dict) -> Application:
     """A detached copy of the case as it was created (it has no steps until accepted)."""
-    times = {key: datetime.fromisoformat(values[key]) for key in _TIMES}
+    times = {key: datetime.fromisoformat(values[key]) for key in _TIMES if values.get(key)}
     return Application(**{**values, **times}, steps=[])

@@ -1,0 +1,158 @@
+"""Retention: a closed case past RETENTION_DAYS loses everything that names its applicant and
+keeps its statistics, its audit chain still verifying; an applicant account left with nothing is
+emptied; open cases, recent ones and live accounts are left alone."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text, update
+
+from config import TestConfig
+from tasks.retention import anonymise_expired_task
+from tests.factories import (
+    PASSWORD,
+    act,
+    auth,
+    register,
+    routed_case,
+    staff,
+    user_id,
+)  # fmt: skip
+from workflow.db import Session
+from workflow.models import Application, Document, PersonalDataAccess, RefreshToken, User
+from workflow.models._types import utcnow
+from workflow.services.audit_check import find_first_break
+from workflow.services.retention import RetentionRules, anonymise_expired
+
+DAYS = TestConfig.RETENTION_DAYS
+RULES = RetentionRules(DAYS, Path(TestConfig.DOCUMENTS_DIR))
+SPOUSE = "王芳芳"
+PHONE_IN_COMMENT = "13911112222"
+
+
+def _age(model, row_id: int, days: int, column: str) -> None:
+    session = Session()
+    moment = utcnow() - timedelta(days=days)
+    session.execute(update(model).where(model.id == row_id).values({column: moment}))
+    session.commit()
+    Session.remove()
+
+
+@pytest.fixture
+def closed(client):
+    """A spouse-employment case refused at its window with a comment naming the applicant, its
+    applicant's full details read once: (applicant token, clerk token, case id)."""
+    applicant, case_id = routed_case(client, "spouse_employment", "W03")
+    session = Session()
+    case = session.get(Application, case_id)
+    case.form = {**case.form, "spouse_name": SPOUSE}
+    session.commit()
+    Session.remove()
+    clerk = staff(client, "window_clerk", window="W03")
+    read = client.get(
+        f"/api/v1/applications/{case_id}/applicant?reason=受理核验身份证", headers=auth(clerk)
+    )
+    assert read.status_code == 200
+    refused = act(
+        client, clerk, case_id, "not_accept",
+        comment=f"申请人配偶{SPOUSE}，电话{PHONE_IN_COMMENT}", refer_to="区人社局窗口",
+    )  # fmt: skip
+    assert refused.status_code == 200, refused.json
+    return applicant, clerk, case_id
+
+
+def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client, closed):
+    applicant, clerk, case_id = closed
+    session = Session()
+    files = [
+        Path(TestConfig.DOCUMENTS_DIR) / name
+        for name in session.scalars(
+            select(Document.stored_name).where(Document.application_id == case_id)
+        )
+    ]
+    Session.remove()
+    assert files and all(path.exists() for path in files)
+    _age(Application, case_id, DAYS + 1, "updated_at")
+
+    assert anonymise_expired(RULES) == {"cases": 1, "accounts": 0}
+    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0}  # done once
+
+    shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk)).json
+    assert shown["applicant_id"] is None and shown["anonymised_at"] is not None
+    assert (shown["status"], shown["refer_to"]) == ("not_accepted", "区人社局窗口")
+    assert set(shown["form"]) == {
+        "talent_tier", "spouse_degree", "spouse_currently_employed"
+    }  # fmt: skip
+    events = client.get(f"/api/v1/applications/{case_id}/events", headers=auth(clerk)).json
+    assert all("form" not in e["data"] for e in events)
+    filed = [e for e in events if e["actor_role"] == "applicant"]
+    assert filed and all(e["actor_id"] is None and "actor_id" in e["erased"] for e in filed)
+    assert any("data.form" in e["erased"] for e in filed)
+    refusal = next(e for e in events if e["action"] == "not_accept")
+    assert refusal["actor_id"] == user_id(clerk) and refusal["comment"] is None
+    assert find_first_break().first_break is None
+
+    assert not any(path.exists() for path in files)
+    assert client.get(f"/api/v1/applications/{case_id}", headers=auth(applicant)).status_code == 404
+    read = client.get(
+        f"/api/v1/applications/{case_id}/applicant?reason=受理核验身份证", headers=auth(clerk)
+    )
+    assert read.status_code == 404
+    session = Session()
+    assert session.scalar(select(Document).where(Document.application_id == case_id)) is None
+    access = session.scalars(select(PersonalDataAccess)).one()
+    assert access.application_id is None and access.subject_id == user_id(applicant)
+    for table in ("applications", "events", "steps"):
+        dump = " ".join(str(row) for row in session.execute(text(f"SELECT * FROM {table}")))
+        assert SPOUSE not in dump and PHONE_IN_COMMENT not in dump, table
+    Session.remove()
+
+
+def test_the_nightly_task_reads_its_period_and_folder_from_the_settings(app, client, closed):
+    _, _, case_id = closed
+    _age(Application, case_id, DAYS + 1, "updated_at")
+    with app.app_context():
+        assert anonymise_expired_task.run() == {"cases": 1, "accounts": 0}
+
+
+def test_open_cases_and_closed_ones_within_their_period_are_left_alone(client, closed):
+    _, _, case_id = closed
+    _age(Application, case_id, DAYS - 1, "updated_at")
+    _, open_case = routed_case(client)
+    _age(Application, open_case, DAYS * 2, "updated_at")
+    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0}
+    session = Session()
+    cases = session.scalars(select(Application)).all()
+    assert all(case.applicant_id is not None and case.anonymised_at is None for case in cases)
+    Session.remove()
+
+
+def test_a_dormant_applicant_account_is_emptied_and_can_no_longer_log_in(client):
+    phone = "13900005555"
+    _, dormant_id = register(client, phone=phone)
+    live_token, _ = register(client)
+    login = client.post("/api/v1/auth/login", json={"username": phone, "password": PASSWORD})
+    assert login.status_code == 200
+    _age(User, dormant_id, DAYS + 1, "created_at")
+    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0}  # it signed in lately
+    session = Session()
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == dormant_id)
+        .values(issued_at=utcnow() - timedelta(days=DAYS + 1))
+    )
+    session.commit()
+    Session.remove()
+
+    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 1}
+    session = Session()
+    user = session.get(User, dormant_id)
+    assert (user.name, user.phone, user.id_number, user.phone_hash, user.active) == (
+        "", None, None, None, False,
+    )  # fmt: skip
+    assert session.scalar(select(RefreshToken).where(RefreshToken.user_id == dormant_id)) is None
+    assert session.get(User, user_id(live_token)).anonymised_at is None
+    Session.remove()
+    login = client.post("/api/v1/auth/login", json={"username": phone, "password": PASSWORD})
+    assert login.status_code == 401

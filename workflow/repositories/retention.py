@@ -1,0 +1,106 @@
+"""The rows the retention job erases: closed cases past their period, what hangs off them, and
+applicant accounts left with nothing."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from workflow.lifecycle import Role
+from workflow.models import (
+    Application,
+    Document,
+    Event,
+    IdempotencyKey,
+    IdentityClaim,
+    Notification,
+    PersonalDataAccess,
+    RefreshToken,
+    Step,
+    User,
+)  # fmt: skip
+from workflow.models.identity_claim import OPEN
+
+
+def lock_closed_before(
+    session: OrmSession, statuses: frozenset, cutoff: datetime, limit: int
+) -> list[Application]:
+    """Closed cases not changed since `cutoff` and not yet anonymised, oldest first, locked:
+    a second run at the same time skips them (SKIP LOCKED; SQLite has one writer anyway)."""
+    return list(
+        session.scalars(
+            select(Application)
+            .where(
+                Application.status.in_([str(status) for status in statuses]),
+                Application.anonymised_at.is_(None),
+                Application.updated_at < cutoff,
+            )
+            .order_by(Application.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def events_of(session: OrmSession, case_ids: list[int]) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.application_id.in_(case_ids))))
+
+
+def erase_around_cases(session: OrmSession, cases: list[Application]) -> list[str]:
+    """Erase what names the applicants beside the cases themselves; returns the stored names of
+    the deleted documents, whose files go once this transaction has committed."""
+    case_ids = [case.id for case in cases]
+    stored_names = list(
+        session.scalars(
+            delete(Document)
+            .where(Document.application_id.in_(case_ids))
+            .returning(Document.stored_name)
+        )
+    )
+    # Their first responses repeat the submitted form.
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.application_id.in_(case_ids)))
+    session.execute(update(Step).where(Step.application_id.in_(case_ids)).values(comment=None))
+    # An access record keeps whose data was read and by whom, no longer in which case.
+    session.execute(
+        update(PersonalDataAccess)
+        .where(PersonalDataAccess.application_id.in_(case_ids))
+        .values(application_id=None)
+    )
+    for case in cases:  # the messages sent to the applicant about the case: no longer to whom
+        if case.applicant_id is not None:
+            session.execute(
+                update(Notification)
+                .where(
+                    Notification.application_id == case.id,
+                    Notification.recipient_type == "user",
+                    Notification.recipient == str(case.applicant_id),
+                )
+                .values(recipient="")
+            )
+    return stored_names
+
+
+def lock_dormant_applicants(session: OrmSession, cutoff: datetime, limit: int) -> list[User]:
+    """Applicant accounts registered before `cutoff`, not signed in since, with no case left
+    linked to them (open, or closed and still in its period) and no identity claim waiting."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.role == str(Role.APPLICANT),
+                User.anonymised_at.is_(None),
+                User.created_at < cutoff,
+                ~exists().where(Application.applicant_id == User.id),
+                ~exists().where(RefreshToken.user_id == User.id, RefreshToken.issued_at >= cutoff),
+                ~exists().where(IdentityClaim.claimant_id == User.id, IdentityClaim.status == OPEN),
+            )
+            .order_by(User.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def erase_around_accounts(session: OrmSession, user_ids: list[int]) -> None:
+    session.execute(delete(RefreshToken).where(RefreshToken.user_id.in_(user_ids)))
+    session.execute(delete(IdentityClaim).where(IdentityClaim.claimant_id.in_(user_ids)))

@@ -1,0 +1,113 @@
+"""Retention: a closed case keeps its personal data for RETENTION_DAYS after its last change
+(its conclusion, or the rating that follows), then a daily job erases it and keeps what counts
+for statistics: policy, window, statuses, dates, deadlines, rating, and the form's categorical
+answers (choices, yes/no, numbers; a date as its year). Free text, the link to the applicant's
+account, the documents, and in the audit trail who acted for the applicant and every comment
+go; the audit chain still verifies (workflow/audit.py).
+
+An applicant account with no case left linked to it, registered and last signed in before the
+period, is emptied too: name, phone, identity number, email; it can no longer log in.
+
+Each batch is one transaction over rows locked with SKIP LOCKED, so two runs at once never take
+the same row; a document's file is removed once its row's deletion has committed.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from workflow.audit import ERASABLE, redact
+from workflow.db import Session
+from workflow.documents import storage
+from workflow.lifecycle import TERMINAL, Role, Status
+from workflow.models import Application, User
+from workflow.models._types import utcnow
+from workflow.policies import policy_terms
+from workflow.repositories import retention
+
+log = logging.getLogger(__name__)
+
+CLOSED = TERMINAL | {Status.CONCLUDED}
+# Form answers kept by their field's type; a date keeps its year; any other answer goes.
+_KEPT_TYPES = frozenset({"choice", "boolean", "integer", "number"})
+# Who acted is kept for staff (accountability), erased where it was the applicant.
+_STAFF_ACTED = tuple(name for name in ERASABLE if name != "actor_id")
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    days: int
+    documents_dir: Path
+    batch: int = 200
+
+
+def anonymise_expired(rules: RetentionRules, now: datetime | None = None) -> dict:
+    """Erase every case and account whose period has ended; returns how many of each."""
+    cutoff = (now or utcnow()) - timedelta(days=rules.days)
+    counts = {"cases": 0, "accounts": 0}
+    while done := _anonymise_cases(rules, cutoff):
+        counts["cases"] += done
+    while done := _anonymise_accounts(rules, cutoff):
+        counts["accounts"] += done
+    if any(counts.values()):
+        log.info("retention: anonymised %s", counts)
+    return counts
+
+
+def _anonymise_cases(rules: RetentionRules, cutoff: datetime) -> int:
+    session = Session()
+    cases = retention.lock_closed_before(session, CLOSED, cutoff, rules.batch)
+    if not cases:
+        session.rollback()
+        return 0
+    stored_names = retention.erase_around_cases(session, cases)
+    applicants = {case.id: case.applicant_id for case in cases}
+    for event in retention.events_of(session, list(applicants)):
+        redact(event, ERASABLE if event.actor_role == str(Role.APPLICANT) else _STAFF_ACTED)
+    now = utcnow()
+    for case in cases:
+        case.form = statistics_of(session, case)
+        case.applicant_id, case.anonymised_at = None, now
+    session.commit()
+    for name in stored_names:
+        storage.discard(rules.documents_dir, name)
+    return len(cases)
+
+
+def statistics_of(session, case: Application) -> dict:
+    """The answers of the case's form that say nothing about who the applicant is."""
+    terms = policy_terms(session, case.policy_code)
+    types = {spec["name"]: spec["type"] for spec in (terms.form_fields if terms else [])}
+    kept = {}
+    for name, value in (case.form or {}).items():
+        kind = types.get(name)
+        if kind in _KEPT_TYPES:
+            kept[name] = value
+        elif kind == "date" and isinstance(value, str):
+            kept[name] = value[:4]
+    return kept
+
+
+def _anonymise_accounts(rules: RetentionRules, cutoff: datetime) -> int:
+    session = Session()
+    users = retention.lock_dormant_applicants(session, cutoff, rules.batch)
+    if not users:
+        session.rollback()
+        return 0
+    retention.erase_around_accounts(session, [user.id for user in users])
+    now = utcnow()
+    for user in users:
+        _empty(user, now)
+    session.commit()
+    return len(users)
+
+
+def _empty(user: User, now: datetime) -> None:
+    user.name, user.email = "", None
+    user.phone = user.id_number = user.phone_hash = user.id_number_hash = None
+    user.phone_code_hash = user.phone_code_expires_at = None
+    # Nothing can log in as it again: no password matches an empty hash, no token its version.
+    user.password_hash, user.active = "", False
+    user.token_version += 1
+    user.anonymised_at = now
