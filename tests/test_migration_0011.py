@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.migration_database import REFERENCE_ROWS, alembic_on, scratch_database
 from workflow.audit import GENESIS, Break, Problem, first_break
 from workflow.db import make_engine
-from workflow.models import Application, Event
+from workflow.models import Application, Event, User
 
 _spec = importlib.util.spec_from_file_location(
     "migration_0011", ROOT / "migrations" / "versions" / "20261127_0011_retention.py"
@@ -27,6 +27,9 @@ ROWS = [
     "INSERT INTO users (id, username, password_hash, role, name, created_at, language, "
     "is_department_head, failed_logins, token_version, active, phone_code_wrong_tries) VALUES "
     "(1, NULL, 'x', 'applicant', 'a', CURRENT_TIMESTAMP, 'zh', false, 0, 1, true, 0)",
+    "INSERT INTO refresh_tokens (user_id, family_id, token_hash, token_version, issued_at, "
+    "expires_at) VALUES (1, 'f', 'h1', 1, '2026-11-01 08:00:00+00', '2026-11-15 08:00:00+00'), "
+    "(1, 'f', 'h2', 1, '2026-11-02 08:00:00+00', '2026-11-16 08:00:00+00')",
 ]
 CASE = (
     "INSERT INTO applications (id, reference, applicant_id, policy_code, window_code, form, "
@@ -103,6 +106,8 @@ def test_chains_are_rehashed_broken_ones_stay_broken_and_downgrade_restores(data
             assert set(chains["R1"][0].salts) == {"actor_id", "data.form"}
             assert chains["R1"][0].hash != intact[0]["hash"]
             assert first_break(cases["R2"], chains["R2"]) == Break("R2", 2, Problem.EDITED)
+            signed_in = session.get(User, 1).last_signed_in_at
+            assert signed_in == datetime(2026, 11, 2, 8, tzinfo=UTC)  # the newest token's
         command.downgrade(config, "0010")
         with engine.connect() as connection:
             hashes = connection.execute(text("SELECT id, hash FROM events ORDER BY id")).all()

@@ -5,7 +5,8 @@ Revises: 0010
 Create Date: 2026-11-27 18:00:00
 
 applications.anonymised_at and users.anonymised_at record when the retention job erased them;
-an anonymised case links to no account, so applicant_id may be null. Each event's hash now
+an anonymised case links to no account, so applicant_id may be null. users.last_signed_in_at
+tells a dormant account (filled here from the newest refresh token each user was given). Each event's hash now
 covers the parts that may name a person (actor_id, on_behalf_of, comment, the submitted form)
 by the digests of a random salt (events.salts) and their value; events.redacted keeps the
 digests of the parts erased. Every stored chain is re-hashed here, each event only once verified in the old format: a chain already
@@ -161,6 +162,18 @@ def _rechain(verify_as, hash_as, salts_of) -> None:
 def upgrade() -> None:
     op.add_column("applications", sa.Column("anonymised_at", sa.DateTime(timezone=True)))
     op.add_column("users", sa.Column("anonymised_at", sa.DateTime(timezone=True)))
+    op.add_column("users", sa.Column("last_signed_in_at", sa.DateTime(timezone=True)))
+    tokens = sa.table(
+        "refresh_tokens", sa.column("user_id", sa.Integer),
+        sa.column("issued_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+    users = sa.table("users", sa.column("id"), sa.column("last_signed_in_at"))
+    newest = (
+        sa.select(sa.func.max(tokens.c.issued_at))
+        .where(tokens.c.user_id == users.c.id)
+        .scalar_subquery()
+    )
+    op.execute(users.update().values(last_signed_in_at=newest))
     op.add_column("events", sa.Column("redacted", JSON, nullable=True))
     with op.batch_alter_table("applications") as batch:
         batch.alter_column("applicant_id", existing_type=sa.Integer(), nullable=True)
@@ -174,5 +187,6 @@ def downgrade() -> None:
         batch.alter_column("applicant_id", existing_type=sa.Integer(), nullable=False)
     op.drop_column("events", "redacted")
     op.drop_column("events", "salts")
+    op.drop_column("users", "last_signed_in_at")
     op.drop_column("users", "anonymised_at")
     op.drop_column("applications", "anonymised_at")

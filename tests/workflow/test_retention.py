@@ -75,8 +75,8 @@ def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client,
     assert files and all(path.exists() for path in files)
     _age(Application, case_id, DAYS + 1, "updated_at")
 
-    assert anonymise_expired(RULES) == {"cases": 1, "accounts": 0}
-    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0}  # done once
+    assert anonymise_expired(RULES) == {"cases": 1, "accounts": 0, "refresh_tokens": 0}
+    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0, "refresh_tokens": 0}  # done once
 
     shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk)).json
     assert shown["applicant_id"] is None and shown["anonymised_at"] is not None
@@ -113,7 +113,7 @@ def test_the_nightly_task_reads_its_period_and_folder_from_the_settings(app, cli
     _, _, case_id = closed
     _age(Application, case_id, DAYS + 1, "updated_at")
     with app.app_context():
-        assert anonymise_expired_task.run() == {"cases": 1, "accounts": 0}
+        assert anonymise_expired_task.run() == {"cases": 1, "accounts": 0, "refresh_tokens": 0}
 
 
 def test_open_cases_and_closed_ones_within_their_period_are_left_alone(client, closed):
@@ -121,7 +121,7 @@ def test_open_cases_and_closed_ones_within_their_period_are_left_alone(client, c
     _age(Application, case_id, DAYS - 1, "updated_at")
     _, open_case = routed_case(client)
     _age(Application, open_case, DAYS * 2, "updated_at")
-    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0}
+    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0, "refresh_tokens": 0}
     session = Session()
     cases = session.scalars(select(Application)).all()
     assert all(case.applicant_id is not None and case.anonymised_at is None for case in cases)
@@ -135,17 +135,14 @@ def test_a_dormant_applicant_account_is_emptied_and_can_no_longer_log_in(client)
     login = client.post("/api/v1/auth/login", json={"username": phone, "password": PASSWORD})
     assert login.status_code == 200
     _age(User, dormant_id, DAYS + 1, "created_at")
-    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0}  # it signed in lately
-    session = Session()
-    session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == dormant_id)
-        .values(issued_at=utcnow() - timedelta(days=DAYS + 1))
-    )
-    session.commit()
-    Session.remove()
+    assert anonymise_expired(RULES) == {
+        "cases": 0,
+        "accounts": 0,
+        "refresh_tokens": 0,
+    }  # it signed in lately
+    _age(User, dormant_id, DAYS + 1, "last_signed_in_at")
 
-    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 1}
+    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 1, "refresh_tokens": 0}
     session = Session()
     user = session.get(User, dormant_id)
     assert (user.name, user.phone, user.id_number, user.phone_hash, user.active) == (
@@ -156,3 +153,20 @@ def test_a_dormant_applicant_account_is_emptied_and_can_no_longer_log_in(client)
     Session.remove()
     login = client.post("/api/v1/auth/login", json={"username": phone, "password": PASSWORD})
     assert login.status_code == 401
+
+
+def test_expired_refresh_tokens_are_deleted_and_live_ones_kept(client):
+    _, expired_owner = register(client)
+    _, live_owner = register(client)
+    session = Session()
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == expired_owner)
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    session.commit()
+    Session.remove()
+    assert anonymise_expired(RULES)["refresh_tokens"] == 1
+    owners = Session().scalars(select(RefreshToken.user_id)).all()
+    Session.remove()
+    assert owners == [live_owner]

@@ -52,5 +52,7 @@ class User(Base):
     phone_code_hash: Mapped[str | None] = mapped_column(String(64))
     phone_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     phone_code_wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
-    # When a dormant applicant account was emptied of personal data (retention.py).
+    # Its last login or session refresh; an applicant account unused for RETENTION_DAYS, with no
+    # case left linked to it, is emptied of personal data (retention.py), and when.
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@ applicant accounts left with nothing."""
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.lifecycle import Role
@@ -83,6 +83,7 @@ def erase_around_cases(session: OrmSession, cases: list[Application]) -> list[st
 def lock_dormant_applicants(session: OrmSession, cutoff: datetime, limit: int) -> list[User]:
     """Applicant accounts registered before `cutoff`, not signed in since, with no case left
     linked to them (open, or closed and still in its period) and no identity claim waiting."""
+    last_used = func.coalesce(User.last_signed_in_at, User.created_at)
     return list(
         session.scalars(
             select(User)
@@ -90,8 +91,8 @@ def lock_dormant_applicants(session: OrmSession, cutoff: datetime, limit: int) -
                 User.role == str(Role.APPLICANT),
                 User.anonymised_at.is_(None),
                 User.created_at < cutoff,
+                last_used < cutoff,
                 ~exists().where(Application.applicant_id == User.id),
-                ~exists().where(RefreshToken.user_id == User.id, RefreshToken.issued_at >= cutoff),
                 ~exists().where(IdentityClaim.claimant_id == User.id, IdentityClaim.status == OPEN),
             )
             .order_by(User.id)
@@ -99,6 +100,12 @@ def lock_dormant_applicants(session: OrmSession, cutoff: datetime, limit: int) -
             .with_for_update(skip_locked=True)
         )
     )
+
+
+def prune_refresh_tokens(session: OrmSession, expired_before: datetime) -> int:
+    """Refresh tokens long expired: refused anyway, and any access token of theirs is too."""
+    result = session.execute(delete(RefreshToken).where(RefreshToken.expires_at < expired_before))
+    return result.rowcount
 
 
 def erase_around_accounts(session: OrmSession, user_ids: list[int]) -> None:

@@ -6,7 +6,8 @@ account, the documents, and in the audit trail who acted for the applicant and e
 go; the audit chain still verifies (workflow/audit.py).
 
 An applicant account with no case left linked to it, registered and last signed in before the
-period, is emptied too: name, phone, identity number, email; it can no longer log in.
+period, is emptied too: name, phone, identity number, email; it can no longer log in. Expired
+refresh tokens are deleted on the way.
 
 Each batch is one transaction over rows locked with SKIP LOCKED, so two runs at once never take
 the same row; a document's file is removed once its row's deletion has committed.
@@ -43,9 +44,17 @@ class RetentionRules:
 
 
 def anonymise_expired(rules: RetentionRules, now: datetime | None = None) -> dict:
-    """Erase every case and account whose period has ended; returns how many of each."""
-    cutoff = (now or utcnow()) - timedelta(days=rules.days)
-    counts = {"cases": 0, "accounts": 0}
+    """Erase every case and account whose period has ended; returns how many of each, and of
+    the expired refresh tokens deleted."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=rules.days)
+    session = Session()
+    counts = {
+        "cases": 0,
+        "accounts": 0,
+        "refresh_tokens": retention.prune_refresh_tokens(session, now),
+    }
+    session.commit()
     while done := _anonymise_cases(rules, cutoff):
         counts["cases"] += done
     while done := _anonymise_accounts(rules, cutoff):

@@ -60,6 +60,7 @@ def _grant(user: User, family_id: str | None = None) -> Grant:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     family_id = family_id or secrets.token_hex(16)
+    user.last_signed_in_at = now  # the account is in use: retention leaves it alone
     Session().add(
         RefreshToken(
             user_id=user.id,
