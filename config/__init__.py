@@ -98,6 +98,8 @@ class Config:
     AUTOMATIC_STEP_RETRY_SECONDS = 2.0
     # Beat runs the deadline sweep (warnings, escalations, expiries) this often.
     DEADLINE_SWEEP_INTERVAL_SECONDS = 60.0
+    # A draft nobody has changed for this many days expires (the applicant is told).
+    DRAFT_EXPIRY_DAYS = int(os.environ.get("DRAFT_EXPIRY_DAYS", 90))
     # After one failed publish a process stops publishing inline for this long and leaves it to
     # the relay, so a hung or dead broker costs one request a short timeout, not every request.
     PUBLISH_BREAKER_SECONDS = 10.0

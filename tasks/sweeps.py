@@ -1,6 +1,7 @@
 """Periodic sweeps, run by beat."""
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from config.queues import TaskNames
@@ -16,4 +17,4 @@ from workflow.services.sweeps import sweep_deadlines
 def sweep_deadlines_task() -> dict:
     # Nothing to lose if a run is skipped or fails for good: the next minute's run finds the
     # same due rows, since the sweep's state is in the rows, not in the message.
-    return sweep_deadlines()
+    return sweep_deadlines(draft_expiry_days=current_app.config["DRAFT_EXPIRY_DAYS"])

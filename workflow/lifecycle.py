@@ -158,6 +158,11 @@ TRANSITIONS: dict[tuple[Status | None, Action], Transition] = {
     (None, Action.SAVE_DRAFT): _t(Status.DRAFT, Role.APPLICANT),
     (Status.DRAFT, Action.SUBMIT): _t(Status.SUBMITTED, Role.APPLICANT, task=_PRECHECK),
     (Status.DRAFT, Action.WITHDRAW): _t(Status.WITHDRAWN, Role.APPLICANT),
+    # A draft left untouched for DRAFT_EXPIRY_DAYS ends, so its personal data does not stay
+    # forever: the retention period then runs from here like any closed case's.
+    (Status.DRAFT, Action.EXPIRE): _t(
+        Status.EXPIRED, Role.SYSTEM, notify=((APPLICANT, "draft_expired"),)
+    ),
     # An upload is recorded in the case's audit chain (and moves its ETag).
     **{(source, Action.ADD_DOCUMENT): _t(source, Role.APPLICANT) for source in TAKES_DOCUMENTS},
     # The automatic pre-check, and what happens when it keeps failing.

@@ -17,7 +17,8 @@ from tests.factories import (
     run_precheck,
     staff,
     submit_ready,
-    user_id,  # fmt: skip
+    user_id,
+    valid_form,  # fmt: skip
 )
 from workflow.db import Session
 from workflow.deadlines import local_today
@@ -281,3 +282,17 @@ def test_a_case_the_sweep_fails_on_does_not_stop_the_others(client, monkeypatch)
     monkeypatch.setattr(sweeps, "apply", real_apply)
     assert sweep(late)["red"] == 1  # found again, once mended
     assert events_of(bad, "escalate") == 1
+
+
+def test_a_draft_left_untouched_expires_and_its_applicant_is_told(client):
+    applicant, _ = register(client)
+    form = valid_form(client.get("/api/v1/policies/transport").json)
+    body = {"policy_code": "transport", "window_code": "W01", "form": form, "draft": True}
+    draft = client.post("/api/v1/applications", headers=auth(applicant), json=body).json
+    today = local_today()
+    assert sweep(today + timedelta(days=90))["expired_drafts"] == 0  # 90 whole days not yet over
+    assert sweep(today + timedelta(days=91))["expired_drafts"] == 1
+    assert sweep(today + timedelta(days=92))["expired_drafts"] == 0  # once
+    shown = client.get(f"/api/v1/applications/{draft['id']}", headers=auth(applicant)).json
+    assert shown["status"] == "expired"
+    assert [n["kind"] for n in inbox(client, applicant)] == ["draft_expired"]

@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[Status | None, Action], tuple[Status, set[Role]]] = {
     (None, A.SAVE_DRAFT): (S.DRAFT, {APPLICANT}),
     (S.DRAFT, A.SUBMIT): (S.SUBMITTED, {APPLICANT}),
     (S.DRAFT, A.WITHDRAW): (S.WITHDRAWN, {APPLICANT}),
+    (S.DRAFT, A.EXPIRE): (S.EXPIRED, {SYSTEM}),  # left untouched too long
     **{
         (status, A.ADD_DOCUMENT): (status, {APPLICANT})
         for status in (S.DRAFT, S.SUBMITTED, S.CORRECTION_REQUESTED)

@@ -1,5 +1,6 @@
-"""The deadline sweep, run by beat every minute: expiries, yellow warnings, red escalations, and
-an alert when deadlines run into a year the calendar does not cover.
+"""The deadline sweep, run by beat every minute: expiries (unanswered corrections, pledges not
+kept, drafts left untouched), yellow warnings, red escalations, and an alert when deadlines run
+into a year the calendar does not cover.
 
 Each change goes through the one transition function. Due rows are locked with SKIP LOCKED and
 changed in the same transaction, so two beats sweeping at once never take the same row twice: the
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
+from config import LOCAL_TIMEZONE, Config
 from workflow.actors import SYSTEM
 from workflow.db import Session
 from workflow.deadlines import local_today
@@ -29,9 +31,15 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 
 
-def sweep_deadlines(today: dt.date | None = None) -> dict:
-    """One sweep, one transaction; returns counts of what it changed."""
+def sweep_deadlines(
+    today: dt.date | None = None, draft_expiry_days: int = Config.DRAFT_EXPIRY_DAYS
+) -> dict:
+    """One sweep, one transaction; returns counts of what it changed. A draft expires once it
+    has not changed for `draft_expiry_days` whole days (Beijing time)."""
     today = today or local_today()
+    drafts_before = dt.datetime.combine(
+        today - dt.timedelta(days=draft_expiry_days), dt.time.min, LOCAL_TIMEZONE
+    )
     session = Session()
     counts = {
         "expired_corrections": _expire(
@@ -45,6 +53,11 @@ def sweep_deadlines(today: dt.date | None = None) -> dict:
             Application.status.in_([str(s) for s in UNDER_REVIEW])
             & (Application.pledge_due < today),
             "pledge_not_kept",
+        ),
+        "expired_drafts": _expire(
+            session,
+            (Application.status == Status.DRAFT) & (Application.updated_at < drafts_before),
+            "draft_untouched",
         ),
         "red": _escalate(session, today),
         "yellow": _warn(session, today),
