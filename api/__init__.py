@@ -6,6 +6,7 @@ import os
 from celery import Celery
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.admin import views as admin_views
 from api.applications import views as application_views
@@ -87,6 +88,12 @@ def create_app(settings: Config | None = None) -> Flask:
     register_security_headers(app)
     register_cors(app)
     init_throttling(app)
+    if settings.TRUSTED_PROXIES:
+        # The client's address is the one the proxies in front add to X-Forwarded-For, so the
+        # per-address limits count clients, not the proxy; without proxies the header is ignored
+        # (anyone could write it).
+        hops = settings.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     # The API publishes by task name only; it never imports the worker's task code.
     celery_client = Celery("yanhu-api", set_as_current=False)

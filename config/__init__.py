@@ -107,6 +107,9 @@ class Config:
     MAX_CONTENT_LENGTH = 256 * 1024
     # Deeper JSON is refused before it is decoded: Python's decoder recurses once a level.
     JSON_MAX_DEPTH = 32
+    # How many reverse proxies stand in front of the API (each adds to X-Forwarded-For); 0 when
+    # clients connect directly.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     # Origins allowed to call the API from a browser, e.g. "https://rencai.yanhu.gov.cn";
     # none by default, so no page elsewhere can read a response with someone's token.
     CORS_ORIGINS = tuple(

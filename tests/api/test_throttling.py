@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from config import Config
+from api import create_app
+from config import Config, TestConfig
 from tests.factories import PASSWORD, auth, id_number, register, submit, valid_form
+from workflow.publisher import bind_publisher, publisher_for
 
 LOGIN = "/api/v1/auth/login"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -153,3 +155,42 @@ def test_requests_go_on_counted_in_memory_when_the_limit_store_is_unreachable(ap
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["codes"] == [401, 401, 429, 429]  # still limited, in the process's memory
     assert answer["seconds"] < 10
+
+
+@pytest.fixture
+def behind_a_proxy(app, clean):
+    """The API as deployed behind one reverse proxy (TRUSTED_PROXIES=1)."""
+    settings = TestConfig()
+    settings.TRUSTED_PROXIES = 1
+    settings.RATE_LIMIT_REGISTER_ADDRESS = "2/hour"
+    proxied = create_app(settings)
+    yield proxied.test_client()
+    # Put the process's publisher back on the suite's app.
+    bind_publisher(publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"])
+
+
+def test_behind_a_proxy_each_forwarded_client_has_its_own_address_limit(behind_a_proxy):
+    def register_from(client_address: str, seq: int) -> int:
+        body = {"phone": f"139{seq:08d}", "password": PASSWORD, "name": "测试申请人",
+                "id_number": id_number(seq)}  # fmt: skip
+        headers = {"X-Forwarded-For": client_address}
+        return behind_a_proxy.post(
+            "/api/v1/auth/register", json=body, headers=headers, **_from("10.0.0.1")
+        ).status_code
+
+    assert [register_from("203.0.113.7", seq) for seq in (401, 402, 403)] == [202, 202, 429]
+    assert register_from("203.0.113.8", 404) == 202  # another client, the same proxy
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_ignored(client, limits):
+    limits("RATE_LIMIT_REGISTER_ADDRESS", "2/hour")
+    statuses = []
+    for seq, forwarded in ((411, "203.0.113.1"), (412, "203.0.113.2"), (413, "203.0.113.3")):
+        body = {"phone": f"139{seq:08d}", "password": PASSWORD, "name": "测试申请人",
+                "id_number": id_number(seq)}  # fmt: skip
+        response = client.post(
+            "/api/v1/auth/register", json=body, headers={"X-Forwarded-For": forwarded},
+            **_from("10.0.0.2"),
+        )  # fmt: skip
+        statuses.append(response.status_code)
+    assert statuses == [202, 202, 429]
