@@ -1,11 +1,13 @@
 """Where the benchmark runs: the database and broker URLs, and preparing them.
 
 With DATABASE_URL / CELERY_BROKER_URL unset the bench owns its stores: it creates (and at the end
-drops) the database yanhu_bench and flushes Redis db 14. Stores handed to it are never dropped or
-flushed; the bench only adds rows and keys of its own to them.
+drops) the database BENCH_DATABASE_NAME (yanhu_bench) and flushes BENCH_BROKER_URL (Redis db 14).
+Stores handed to it are never dropped or flushed; the bench only adds rows and keys of its own to
+them. Two benches on one machine (two checkouts) each set their own pair, or they drop and flush
+each other's.
 
-The in-process measurements use databases of their own on the same server, always named
-yanhu_bench_<purpose> (never the test suite's yanhu_test*): see `sibling_url`.
+The in-process measurements use databases of their own on the same server, named
+<BENCH_DATABASE_NAME>_<purpose> (never the test suite's yanhu_test*): see `sibling_url`.
 """
 
 import base64
@@ -25,8 +27,9 @@ from workflow import personal_data
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 OUTPUT_DIR = ROOT / "var" / "bench"
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/yanhu_bench"
-DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME") or "yanhu_bench"
+DEFAULT_DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+DEFAULT_BROKER_URL = os.environ.get("BENCH_BROKER_URL") or "redis://127.0.0.1:6379/14"
 # Fixed, unlike the signing key: the queue databases are kept between runs, sealed values and all.
 PERSONAL_DATA_KEYS = "b1:" + base64.b64encode(b"yanhu-bench-personal-data-key-01").decode()
 PERSONAL_DATA_HASH_KEY = base64.b64encode(b"yanhu-bench-personal-data-hash-1").decode()
@@ -99,8 +102,9 @@ def drop_database(env: BenchEnv) -> None:
 
 
 def sibling_url(env: BenchEnv, purpose: str) -> str:
-    """A database of the bench's own on the server of DATABASE_URL: yanhu_bench_<purpose>."""
-    url = make_url(env.database_url).set(database=f"yanhu_bench_{purpose}")
+    """A database of the bench's own on the server of DATABASE_URL, named
+    <BENCH_DATABASE_NAME>_<purpose>."""
+    url = make_url(env.database_url).set(database=f"{DATABASE_NAME}_{purpose}")
     return url.render_as_string(hide_password=False)
 
 

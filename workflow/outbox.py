@@ -87,14 +87,19 @@ _CLAIM_BACKLOG = (
 )
 
 
-def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[Claimed]:
+def claim(
+    session: OrmSession, outbox_ids: list[int], task: str, look_first: bool = True
+) -> list[Claimed]:
     """Lock the rows of these ids still waiting for `task`.
 
     Rows another consumer holds are skipped, not waited for: that consumer is doing the work (a
     duplicate delivery, or a backlog it took along). Should it roll back, the row is still
     waiting and the relay republishes it after the grace period.
+
+    `look_first=False` for a task whose rows no consumer takes along with a backlog: its message
+    nearly always finds its row waiting, so the lock-free look would only add a round trip.
     """
-    if not _any_waiting(session, outbox_ids, task):
+    if look_first and not _any_waiting(session, outbox_ids, task):
         return []
     params = {"task": task, "ids": outbox_ids, "now": utcnow()}
     return [Claimed(*row) for row in session.execute(_CLAIM, params)]

@@ -17,7 +17,7 @@ from workflow.db import Session
 from workflow.models import DeliveryAttempt, Notification, OutboxMessage, User, Window
 from workflow.models._types import utcnow
 from workflow.notifications import ACCOUNT_NOTICES, reference_of
-from workflow.notifications.channels import channels_from_settings
+from workflow.notifications.channels import Outcome, Result, channels_from_settings
 from workflow.notifications.delivery import DeliveryPolicy, deliver, overdue, record_sms_receipt
 from workflow.notifications.signatures import sign_webhook, signature_matches
 
@@ -177,6 +177,44 @@ def test_an_attempt_that_never_reported_back_is_resent_with_the_same_reference(c
     assert deliver(handed_over, channels, POLICY)[0].status == "sending"
     assert sms.requests[0]["reference"] == reference_of(row.id)
     assert _rows(id=row.id)[0].attempts == 2
+
+
+class _OvertakenChannel:
+    """Answers `delivered` only after the sweep handed the row to another worker, whose attempt
+    ended it for good meanwhile."""
+
+    name = "webhook"
+
+    def __init__(self, notification_id: int) -> None:
+        self.notification_id = notification_id
+
+    def send(self, message) -> Result:
+        with Session().get_bind().begin() as connection:
+            connection.execute(
+                update(Notification)
+                .where(Notification.id == self.notification_id)
+                .values(status="permanent_failure", attempts=2, finished_at=utcnow(),
+                        next_attempt_at=None)
+            )  # fmt: skip
+        return Result(Outcome.DELIVERED, "smtp 250")
+
+
+def test_an_answer_overtaken_by_a_later_attempt_leaves_its_final_status(client, sinks):
+    _, _, hook, _ = sinks
+    _with_webhook(hook.url)
+    session = Session()
+    row = Notification(
+        source="test:overtaken", recipient_type="window", recipient="W03", channel="webhook",
+        kind="broadcast", status="created", created_at=utcnow(), attempts=0,
+        body={"audience": "window", "window": "W03", "subject": "s", "text": "t"},
+    )  # fmt: skip
+    session.add(row)
+    session.commit()
+    Session.remove()
+    [result] = deliver([row.id], {"webhook": _OvertakenChannel(row.id)}, POLICY)
+    assert result.status == "permanent_failure"
+    [row] = _rows(id=row.id)
+    assert (row.status, row.attempts) == ("permanent_failure", 2)
 
 
 def test_a_receipt_that_never_comes_ends_the_sms_as_temporary_failure(client, sinks):

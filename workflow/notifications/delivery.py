@@ -223,10 +223,15 @@ def _record(results: list, policy: DeliveryPolicy) -> list[Delivered]:
     session = Session()
     now = utcnow()
     ids = [attempt.id for attempt, _, _ in results]
+    # The rows are still in the session from their claim: populate_existing reads them as they
+    # are now, so an answer that a receipt or a later attempt overtook is seen as late.
     rows = {
         row.id: row
         for row in session.scalars(
-            select(Notification).where(Notification.id.in_(ids)).with_for_update()
+            select(Notification)
+            .where(Notification.id.in_(ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     }
     session.connection().execute(

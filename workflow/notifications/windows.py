@@ -106,7 +106,8 @@ def notify_window(
     broker), and the answers for rows held back. Should the task die first, the sweep hands the
     rows over once their lease is over."""
     session = Session()
-    messages = outbox.claim(session, outbox_ids, _TASK)
+    # A window's row is never taken along with a backlog: its message finds it waiting.
+    messages = outbox.claim(session, outbox_ids, _TASK, look_first=False)
     outgoing, people, windows = [], {}, {}
     for message in messages:
         source, kind, window = (message.payload[k] for k in ("source", "kind", "window"))
@@ -134,8 +135,10 @@ def _window_rows(
             )
         )
     )
-    window = session.get(WindowRow, window_code)
-    if window is None or not channels:
+    if not channels:
+        return []
+    window, clerks = _window_and_clerks(session, window_code, EMAIL in channels)
+    if window is None:
         return []
     windows[window_code] = window
     addresses = []  # (recipient type, address, channel, language)
@@ -143,21 +146,14 @@ def _window_rows(
         addresses.append((WINDOW_BOX, window_code, IN_APP, "zh"))
     if WEBHOOK in channels and window.webhook_url:
         addresses.append((WINDOW_BOX, window_code, WEBHOOK, "zh"))
-    if EMAIL in channels:
-        clerks = session.scalars(
-            select(User).where(
-                User.role == Role.WINDOW_CLERK,
-                User.window_code == window_code,
-                User.email.is_not(None),
-            )
-        )
-        for clerk in clerks:
-            people[clerk.id] = clerk
-            addresses.append((USER, str(clerk.id), EMAIL, clerk.language or "zh"))
+    for clerk in clerks:
+        people[clerk.id] = clerk
+        addresses.append((USER, str(clerk.id), EMAIL, clerk.language or "zh"))
     written = set(
         session.execute(
             select(Notification.recipient_type, Notification.recipient, Notification.channel).where(
-                Notification.source == source
+                Notification.source == source,
+                Notification.recipient.in_({address for _, address, _, _ in addresses}),
             )
         ).all()
     )
@@ -181,6 +177,24 @@ def _window_rows(
             )
         )  # fmt: skip
     return rows
+
+
+def _window_and_clerks(
+    session: OrmSession, window_code: str, with_clerks: bool
+) -> tuple[WindowRow | None, list[User]]:
+    """The window and, if asked, its clerks with an email address, in one read."""
+    query = select(WindowRow).where(WindowRow.code == window_code)
+    if not with_clerks:
+        return session.scalar(query), []
+    clerks = (
+        (User.window_code == WindowRow.code)
+        & (User.role == Role.WINDOW_CLERK)
+        & User.email.is_not(None)
+    )
+    found = session.execute(query.add_columns(User).outerjoin(User, clerks).order_by(User.id)).all()
+    if not found:
+        return None, []
+    return found[0][0], [clerk for _, clerk in found if clerk is not None]
 
 
 def _values(session: OrmSession, source: str, kind: str, window_code: str) -> dict[str, dict]:
