@@ -161,6 +161,8 @@ class _HttpStandIn:
         self.hang_seconds = hang_seconds
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Bumped by forget(): an answer still hanging from before is not counted after it.
+        self._generation = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -206,12 +208,25 @@ class _HttpStandIn:
         with self._lock:
             request = self._record(headers, body)
             scripted = self.script.pop(0) if self.script else None
+            generation = self._generation
         if self.hang_seconds:
             self._stopping.wait(self.hang_seconds)
         if scripted is not None:
             return scripted, {"error": "scripted"}
         with self._lock:
+            if generation != self._generation:  # a test forgot it meanwhile: its client is gone
+                return 503, {"error": "forgotten"}
             return self._respond(request)
+
+    def forget(self) -> None:
+        """Start afresh: what was received is dropped, and a request still hanging from before
+        (its client gone) counts for nothing when its answer comes."""
+        with self._lock:
+            self._generation += 1
+            self._forget()
+
+    def _forget(self) -> None:
+        raise NotImplementedError
 
     def _record(self, headers: dict[str, str], body: bytes):
         raise NotImplementedError
@@ -240,6 +255,10 @@ class SmsProviderStandIn(_HttpStandIn):
         self.requests.append(document)
         return document
 
+    def _forget(self):
+        self.requests.clear()
+        self.accepted.clear()
+
     def _respond(self, document):
         if not isinstance(document, dict) or not {"to", "text", "reference"} <= set(document):
             return 400, {"error": "to, text and reference are required"}
@@ -264,6 +283,9 @@ class WebhookReceiver(_HttpStandIn):
 
     def _record(self, headers, body):
         self.requests.append(WebhookRequest({k.lower(): v for k, v in headers.items()}, body))
+
+    def _forget(self):
+        self.requests.clear()
 
     def _respond(self, request):
         return 200, {"ok": True}

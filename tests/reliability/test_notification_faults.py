@@ -138,7 +138,7 @@ def test_an_sms_provider_answering_503_for_a_while_gets_the_message_once(
     client, sinks, faulty_worker
 ):
     sms, _, _ = sinks
-    sms.requests.clear(), sms.accepted.clear()
+    sms.forget()
     clerk = staff(client, "window_clerk", window="W03")
     row_id = _applicant_sms(client, clerk, sms, script=[503, 503])
     wait_for(lambda: reference_of(row_id) in sms.accepted, 60, message="the SMS accepted")
@@ -150,7 +150,7 @@ def test_deliveries_the_broker_lost_are_sent_by_the_sweep_and_two_sweeps_send_on
     app, client, sinks, faulty_worker
 ):
     sms, _, _ = sinks
-    sms.requests.clear(), sms.accepted.clear()
+    sms.forget()
     faulty_worker.stop()  # the deliveries wait in the broker ...
     clerk = staff(client, "window_clerk", window="W03")
     token, _ = register(client)

@@ -78,12 +78,12 @@ def test_the_worker_routes_a_case_and_tells_the_window_by_email_and_webhook(
 
 def _sms_in_flight(client, sms, window: str) -> None:
     """A correction notice whose SMS the (slow) provider is receiving right now."""
-    sms.requests.clear(), sms.accepted.clear()
+    sms.forget()
     clerk = staff(client, "window_clerk", window=window)
     token, _ = register(client)
     # The account's code SMS goes first; the case's is the one in flight.
     wait_for(lambda: len(sms.accepted) == 1, 60, message="the code SMS to be sent")
-    sms.requests.clear(), sms.accepted.clear()
+    sms.forget()
     sms.hang_seconds = 3.0  # the provider is slow: the kill lands while the request is open
     case_id = submit_ready(client, token, "transport", window).json["id"]
     wait_for(lambda: _case_at_window(client, clerk, case_id), 60, message="the case to route")
