@@ -92,6 +92,7 @@ def _register_key_commands(app: Flask) -> None:
         """Reseal every identity number and phone with the first key of PERSONAL_DATA_KEYS."""
         counts = reseal_personal_data()
         click.echo(
-            f"resealed {counts['resealed']} of {counts['users']} users with key "
-            f"{sealing_key_id()}; keys after the first may now be removed"
+            f"resealed {counts['resealed']} of {counts['users']} users and "
+            f"{counts['messages']} unsent code messages with key {sealing_key_id()}; "
+            "keys after the first may now be removed"
         )

@@ -15,6 +15,7 @@ from workflow.lifecycle import Role
 from workflow.models import Notification, User
 from workflow.models._types import utcnow
 from workflow.notifications import PHONE_CODE
+from workflow.notifications.account_notices import text_to_send
 from workflow.repositories.reference import get_user_by_phone
 from workflow.services.accounts import create_staff_user
 
@@ -71,7 +72,7 @@ def _sent_code(phone: str) -> str:
         .order_by(Notification.id.desc())
     ).first()
     Session.remove()
-    return re.search(r"\b([0-9]{6})\b", body["text"]).group(1)
+    return re.search(r"\b([0-9]{6})\b", text_to_send(body)).group(1)
 
 
 def create_staff(

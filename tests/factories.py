@@ -18,6 +18,7 @@ from workflow.db import Session
 from workflow.lifecycle import Role
 from workflow.models import Application, Notification, OutboxMessage, User
 from workflow.notifications import PHONE_CODE
+from workflow.notifications.account_notices import text_to_send
 from workflow.notifications.dispatch import dispatch_notices
 from workflow.personal_fields import normalise_phone
 from workflow.policies import policy_terms
@@ -61,7 +62,7 @@ def sms_code(phone: str) -> str:
         .order_by(Notification.id.desc())
     ).first()
     Session.remove()
-    return re.search(r"\b([0-9]{6})\b", body["text"]).group(1)
+    return re.search(r"\b([0-9]{6})\b", text_to_send(body)).group(1)
 
 
 def confirm_phone(client, phone: str) -> dict:

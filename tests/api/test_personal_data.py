@@ -11,7 +11,7 @@ from tests.conftest import BACKEND, TEST_VAR
 from tests.factories import PASSWORD, auth, id_number, register, routed_case, staff, user_id
 from workflow import personal_data
 from workflow.db import Session
-from workflow.models import IdentityClaim
+from workflow.models import IdentityClaim, Notification
 from workflow.personal_data import parse_keys
 
 APPLICANT = "/api/v1/applications/{}/applicant"
@@ -129,8 +129,12 @@ def test_rotate_keys_reseals_everything_with_the_first_key(app, client, older_ke
         parse_keys(app.config["PERSONAL_DATA_KEYS"], app.config["PERSONAL_DATA_HASH_KEY"])
     )
     result = app.test_cli_runner().invoke(args=["rotate-keys"])
-    assert result.exit_code == 0 and "resealed 1 of 1 users with key t2" in result.output
+    assert result.exit_code == 0
+    assert "resealed 1 of 1 users and 1 unsent code messages with key t2" in result.output
     assert _sealed_with() == {"t2"}
+    [code_text] = Session().scalars(select(Notification.body["text_sealed"].as_string())).all()
+    Session.remove()
+    assert code_text.split(":")[1] == "t2"  # the code SMS, still to be sent, opens with t2
     login = client.post(
         "/api/v1/auth/login", json={"username": "13912349904", "password": PASSWORD}
     )

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from config import LOCAL_TIMEZONE
 from tests.factories import PASSWORD, auth, id_number, register, sms_code, staff
@@ -114,6 +114,10 @@ def test_a_code_is_kept_only_as_a_keyed_hash(client):
     user = _user("13900000612")
     stored = json.dumps({c.name: str(getattr(user, c.key)) for c in User.__table__.columns})
     assert code not in stored and user.phone_code_hash
+    bodies = Session().execute(text("SELECT body FROM notifications")).scalars().all()
+    Session.remove()
+    assert code not in json.dumps(bodies, ensure_ascii=False)
+    assert "******" in json.dumps(bodies, ensure_ascii=False)  # the row shows it masked
 
 
 def test_an_expired_code_is_refused(client):

@@ -34,6 +34,7 @@ from workflow.notifications import (
     WEBHOOK,
     reference_of,
 )  # fmt: skip
+from workflow.notifications.account_notices import text_to_send
 from workflow.notifications.channels import Channel, Outcome, Outgoing, Result
 from workflow.notifications.pacing import ChannelLimits, QuietHours, quiet_for
 
@@ -205,7 +206,7 @@ def _outgoing(row: Notification, people: dict, windows: dict) -> Outgoing | None
         return None
     if row.channel == SMS and not to.startswith("+"):  # stored as the 11 mainland digits
         to = f"+86{to}"
-    return Outgoing(reference, to, body["subject"], body["text"], {})
+    return Outgoing(reference, to, body["subject"], text_to_send(body), {})
 
 
 _ATTEMPTS = DeliveryAttempt.__table__
