@@ -55,10 +55,12 @@ def test_the_default_access_token_lasts_fifteen_minutes():
 
 
 def test_an_access_token_stops_working_when_it_expires(client, app, monkeypatch):
-    monkeypatch.setitem(app.config, "ACCESS_TOKEN_TTL_SECONDS", 1)
+    # A token's exp is whole seconds (rounded down): with 2 s it lives at least 1 s, time
+    # enough for the first request even on a busy machine, and is over within 3 s.
+    monkeypatch.setitem(app.config, "ACCESS_TOKEN_TTL_SECONDS", 2)
     body = _register(client, 202)
     assert client.get(CASES, headers=auth(body["access_token"])).status_code == 200
-    time.sleep(2.1)
+    time.sleep(3.1)
     assert client.get(CASES, headers=auth(body["access_token"])).status_code == 401
 
 
