@@ -5,6 +5,7 @@ import os
 
 from celery import Celery
 from flask import Flask
+from flask.sessions import SessionInterface
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -40,6 +41,17 @@ from workflow.services.sessions import configure_sessions
 __all__ = ["create_app"]
 
 
+class NoCookieSession(SessionInterface):
+    """Callers authenticate with a bearer token and no view uses `flask.session`: Flask's cookie
+    session would otherwise build a signing serializer and read the cookie on every request."""
+
+    def open_session(self, app, request):
+        return None  # Flask then gives the request a NullSession, which refuses writes
+
+    def save_session(self, app, session, response) -> None:
+        pass
+
+
 def create_app(settings: Config | None = None) -> Flask:
     # The API, the worker, beat and the flask commands all start here.
     os.umask(PRIVATE_UMASK)
@@ -48,6 +60,7 @@ def create_app(settings: Config | None = None) -> Flask:
     app.config.from_object(settings)
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False
+    app.session_interface = NoCookieSession()
 
     db.bind(settings.DATABASE_URL)
     personal_data.use_settings(settings)
