@@ -38,7 +38,7 @@ HASHED_COLUMNS = tuple(_HASHED.values())
 # What a verifier reads of each event besides its hash.
 CHAIN_COLUMNS = (*HASHED_COLUMNS, "salts", "redacted")
 # Columns, and entries of data as "data.<key>", that retention may erase.
-ERASABLE = ("actor_id", "on_behalf_of", "comment", "data.form")
+ERASABLE = ("actor_id", "on_behalf_of", "comment", "data.form", "data.items")
 
 
 def _canonical(value) -> str:

@@ -14,7 +14,8 @@ class NotificationQueryArgsSchema(PageArgsSchema):
 def _shown_body(row) -> dict:
     # A one-time code is for the phone alone: an admin looking at the row does not see it.
     if row.kind == PHONE_CODE:
-        return {**row.body, "text": "(a one-time code, not shown)"}
+        shown = {key: value for key, value in row.body.items() if key != "text_sealed"}
+        return {**shown, "text": "(a one-time code, not shown)"}
     return row.body
 
 

@@ -7,7 +7,8 @@ Create Date: 2026-11-27 18:00:00
 applications.anonymised_at and users.anonymised_at record when the retention job erased them;
 an anonymised case links to no account, so applicant_id may be null. users.last_signed_in_at
 tells a dormant account (filled here from the newest refresh token each user was given). Each event's hash now
-covers the parts that may name a person (actor_id, on_behalf_of, comment, the submitted form)
+covers the parts that may name a person (actor_id, on_behalf_of, comment, the submitted form,
+a correction notice's items)
 by the digests of a random salt (events.salts) and their value; events.redacted keeps the
 digests of the parts erased. Every stored chain is re-hashed here, each event only once verified in the old format: a chain already
 broken is re-hashed up to its break and left as it was from there (re-hashing the rest would
@@ -40,7 +41,7 @@ _HASHED = {
     "actor_id": "actor_id", "actor_role": "actor_role", "on_behalf_of": "on_behalf_of",
     "comment": "comment", "data": "data", "at": "created_at", "prev": "prev_hash",
 }  # fmt: skip
-_ERASABLE = ("actor_id", "on_behalf_of", "comment", "data.form")
+_ERASABLE = ("actor_id", "on_behalf_of", "comment", "data.form", "data.items")
 
 _cases = sa.table(
     "applications", sa.column("id", sa.Integer), sa.column("reference", sa.String),

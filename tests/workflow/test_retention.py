@@ -16,6 +16,7 @@ from tests.factories import (
     auth,
     register,
     routed_case,
+    run_dispatch,
     staff,
     user_id,
 )  # fmt: skip
@@ -41,8 +42,9 @@ def _age(model, row_id: int, days: int, column: str) -> None:
 
 @pytest.fixture
 def closed(client):
-    """A spouse-employment case refused at its window with a comment naming the applicant, its
-    applicant's full details read once: (applicant token, clerk token, case id)."""
+    """A spouse-employment case whose correction notice names the applicant's spouse and phone
+    (in the clerk's comment and item), then withdrawn; its applicant's full details read once:
+    (applicant token, clerk token, case id)."""
     applicant, case_id = routed_case(client, "spouse_employment", "W03")
     session = Session()
     case = session.get(Application, case_id)
@@ -54,11 +56,17 @@ def closed(client):
         f"/api/v1/applications/{case_id}/applicant?reason=受理核验身份证", headers=auth(clerk)
     )
     assert read.status_code == 200
-    refused = act(
-        client, clerk, case_id, "not_accept",
-        comment=f"申请人配偶{SPOUSE}，电话{PHONE_IN_COMMENT}", refer_to="区人社局窗口",
+    item = {
+        "code": "marriage_certificate", "message_en": "Unclear marriage certificate",
+        "message_zh": f"{SPOUSE}的结婚证不清晰，请致电{PHONE_IN_COMMENT}",
+    }  # fmt: skip
+    corrected = act(
+        client, clerk, case_id, "request_correction", items=[item],
+        comment=f"申请人配偶{SPOUSE}，电话{PHONE_IN_COMMENT}",
     )  # fmt: skip
-    assert refused.status_code == 200, refused.json
+    assert corrected.status_code == 200, corrected.json
+    assert act(client, applicant, case_id, "withdraw").status_code == 200
+    run_dispatch()  # the notices' rows, the correction notice's words among them
     return applicant, clerk, case_id
 
 
@@ -80,7 +88,9 @@ def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client,
 
     shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk)).json
     assert shown["applicant_id"] is None and shown["anonymised_at"] is not None
-    assert (shown["status"], shown["refer_to"]) == ("not_accepted", "区人社局窗口")
+    assert shown["status"] == "withdrawn"
+    assert [item["code"] for item in shown["correction_items"]] == ["marriage_certificate"]
+    assert all(set(item) <= {"code", "field"} for item in shown["correction_items"])
     assert set(shown["form"]) == {
         "talent_tier", "spouse_degree", "spouse_currently_employed"
     }  # fmt: skip
@@ -89,8 +99,9 @@ def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client,
     filed = [e for e in events if e["actor_role"] == "applicant"]
     assert filed and all(e["actor_id"] is None and "actor_id" in e["erased"] for e in filed)
     assert any("data.form" in e["erased"] for e in filed)
-    refusal = next(e for e in events if e["action"] == "not_accept")
-    assert refusal["actor_id"] == user_id(clerk) and refusal["comment"] is None
+    notice = next(e for e in events if e["action"] == "request_correction")
+    assert notice["actor_id"] == user_id(clerk) and notice["comment"] is None
+    assert {"comment", "data.items"} <= set(notice["erased"]) and "items" not in notice["data"]
     assert find_first_break().first_break is None
 
     assert not any(path.exists() for path in files)
@@ -103,7 +114,7 @@ def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client,
     assert session.scalar(select(Document).where(Document.application_id == case_id)) is None
     access = session.scalars(select(PersonalDataAccess)).one()
     assert access.application_id is None and access.subject_id == user_id(applicant)
-    for table in ("applications", "events", "steps"):
+    for table in ("applications", "events", "steps", "notifications"):
         dump = " ".join(str(row) for row in session.execute(text(f"SELECT * FROM {table}")))
         assert SPOUSE not in dump and PHONE_IN_COMMENT not in dump, table
     Session.remove()

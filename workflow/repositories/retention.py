@@ -66,7 +66,14 @@ def erase_around_cases(session: OrmSession, cases: list[Application]) -> list[st
         .where(PersonalDataAccess.application_id.in_(case_ids))
         .values(application_id=None)
     )
-    for case in cases:  # the messages sent to the applicant about the case: no longer to whom
+    # The messages about the cases keep kind, channel, status and times, not their words (a
+    # correction notice lists the clerk's items); those to the applicant no longer say to whom.
+    session.execute(
+        update(Notification)
+        .where(Notification.application_id.in_(case_ids))
+        .values(body={"erased": True})
+    )
+    for case in cases:
         if case.applicant_id is not None:
             session.execute(
                 update(Notification)

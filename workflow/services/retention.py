@@ -1,9 +1,10 @@
 """Retention: a closed case keeps its personal data for RETENTION_DAYS after its last change
 (its conclusion, or the rating that follows), then a daily job erases it and keeps what counts
-for statistics: policy, window, statuses, dates, deadlines, rating, and the form's categorical
-answers (choices, yes/no, numbers; a date as its year). Free text, the link to the applicant's
-account, the documents, and in the audit trail who acted for the applicant and every comment
-go; the audit chain still verifies (workflow/audit.py).
+for statistics: policy, window, statuses, dates, deadlines, rating, the form's categorical
+answers (choices, yes/no, numbers; a date as its year) and the codes of what a correction
+notice asked for. Free text (comments, the notice's wording, the messages' words), the link to
+the applicant's account, the documents, and in the audit trail who acted for the applicant go;
+the audit chain still verifies (workflow/audit.py).
 
 An applicant account with no case left linked to it, registered and last signed in before the
 period, is emptied too: name, phone, identity number, email; it can no longer log in. Expired
@@ -77,6 +78,10 @@ def _anonymise_cases(rules: RetentionRules, cutoff: datetime) -> int:
     now = utcnow()
     for case in cases:
         case.form = statistics_of(session, case)
+        case.correction_items = [
+            {key: item[key] for key in ("code", "field") if key in item}
+            for item in case.correction_items or []
+        ]
         case.applicant_id, case.anonymised_at = None, now
     session.commit()
     for name in stored_names:
