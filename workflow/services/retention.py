@@ -72,8 +72,7 @@ def _anonymise_cases(rules: RetentionRules, cutoff: datetime) -> int:
         session.rollback()
         return 0
     stored_names = retention.erase_around_cases(session, cases)
-    applicants = {case.id: case.applicant_id for case in cases}
-    for event in retention.events_of(session, list(applicants)):
+    for event in retention.events_of(session, [case.id for case in cases]):
         redact(event, ERASABLE if event.actor_role == str(Role.APPLICANT) else _STAFF_ACTED)
     now = utcnow()
     for case in cases:
