@@ -16,6 +16,7 @@ from typing import NamedTuple
 from sqlalchemy import and_, bindparam, event, insert, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from config.queues import ONE_PER_MESSAGE
 from workflow.db import Session
 from workflow.models import OutboxMessage
 from workflow.models._types import utcnow
@@ -87,19 +88,18 @@ _CLAIM_BACKLOG = (
 )
 
 
-def claim(
-    session: OrmSession, outbox_ids: list[int], task: str, look_first: bool = True
-) -> list[Claimed]:
+def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[Claimed]:
     """Lock the rows of these ids still waiting for `task`.
 
     Rows another consumer holds are skipped, not waited for: that consumer is doing the work (a
     duplicate delivery, or a backlog it took along). Should it roll back, the row is still
     waiting and the relay republishes it after the grace period.
 
-    `look_first=False` for a task whose rows no consumer takes along with a backlog: its message
-    nearly always finds its row waiting, so the lock-free look would only add a round trip.
+    A task whose messages carry one id each (ONE_PER_MESSAGE) is never taken along with a
+    backlog: its message nearly always finds its row waiting, so it skips the lock-free look,
+    which would only add a round trip.
     """
-    if look_first and not _any_waiting(session, outbox_ids, task):
+    if task not in ONE_PER_MESSAGE and not _any_waiting(session, outbox_ids, task):
         return []
     params = {"task": task, "ids": outbox_ids, "now": utcnow()}
     return [Claimed(*row) for row in session.execute(_CLAIM, params)]

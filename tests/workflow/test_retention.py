@@ -21,7 +21,14 @@ from tests.factories import (
     user_id,
 )  # fmt: skip
 from workflow.db import Session
-from workflow.models import Application, Document, PersonalDataAccess, RefreshToken, User
+from workflow.models import (
+    Application,
+    Document,
+    Notification,
+    PersonalDataAccess,
+    RefreshToken,
+    User,
+)
 from workflow.models._types import utcnow
 from workflow.services.audit_check import find_first_break
 from workflow.services.retention import RetentionRules, anonymise_expired
@@ -112,6 +119,12 @@ def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client,
     assert read.status_code == 404
     session = Session()
     assert session.scalar(select(Document).where(Document.application_id == case_id)) is None
+    to_people = session.scalars(
+        select(Notification.recipient).where(
+            Notification.application_id == case_id, Notification.recipient_type == "user"
+        )
+    ).all()
+    assert to_people and set(to_people) == {""}  # the applicant's notices name no one now
     access = session.scalars(select(PersonalDataAccess)).one()
     assert access.application_id is None and access.subject_id == user_id(applicant)
     for table in ("applications", "events", "steps", "notifications"):

@@ -106,8 +106,7 @@ def notify_window(
     broker), and the answers for rows held back. Should the task die first, the sweep hands the
     rows over once their lease is over."""
     session = Session()
-    # A window's row is never taken along with a backlog: its message finds it waiting.
-    messages = outbox.claim(session, outbox_ids, _TASK, look_first=False)
+    messages = outbox.claim(session, outbox_ids, _TASK)
     outgoing, people, windows = [], {}, {}
     for message in messages:
         source, kind, window = (message.payload[k] for k in ("source", "kind", "window"))

@@ -1,6 +1,6 @@
 """Policies, windows, departments and users."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.models import Department, Policy, User, Window
@@ -60,3 +60,12 @@ def get_user_by_id_number(session: OrmSession, id_number: str) -> User | None:
 
 def get_users(session: OrmSession, user_ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
+def count_up(session: OrmSession, user_id: int, column: str) -> int:
+    """Add one to a user's counter in the database and return the new count: tries sent at once
+    to different processes all count."""
+    counter = getattr(User, column)
+    return session.execute(
+        update(User).where(User.id == user_id).values({counter: counter + 1}).returning(counter)
+    ).scalar_one()

@@ -3,7 +3,7 @@ applicant accounts left with nothing."""
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select, tuple_, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.lifecycle import Role
@@ -73,17 +73,16 @@ def erase_around_cases(session: OrmSession, cases: list[Application]) -> list[st
         .where(Notification.application_id.in_(case_ids))
         .values(body={"erased": True})
     )
-    for case in cases:
-        if case.applicant_id is not None:
-            session.execute(
-                update(Notification)
-                .where(
-                    Notification.application_id == case.id,
-                    Notification.recipient_type == "user",
-                    Notification.recipient == str(case.applicant_id),
-                )
-                .values(recipient="")
-            )
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_type == "user",
+            tuple_(Notification.application_id, Notification.recipient).in_(
+                [(case.id, str(case.applicant_id)) for case in cases]
+            ),
+        )
+        .values(recipient="")
+    )
     return stored_names
 
 

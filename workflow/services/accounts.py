@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.db import Session
@@ -161,13 +160,7 @@ def is_pending(user: User) -> bool:
 
 def _count_failure(user: User, lock: LockPolicy, now) -> None:
     session = Session()
-    # Counted in the database, so failures sent at once to different processes all count.
-    failures = session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-    ).scalar_one()
+    failures = reference.count_up(session, user.id, "failed_logins")
     locked_for = lock.lock_for(failures)
     if locked_for is not None:
         user.locked_until = now + locked_for

@@ -22,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -175,13 +175,7 @@ def confirm_phone(phone: str, code: str) -> Confirmed:
 
 
 def _count_wrong_try(session: OrmSession, user: User) -> None:
-    # Counted in the database, so tries sent at once to different processes all count.
-    tries = session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(phone_code_wrong_tries=User.phone_code_wrong_tries + 1)
-        .returning(User.phone_code_wrong_tries)
-    ).scalar_one()
+    tries = reference.count_up(session, user.id, "phone_code_wrong_tries")
     if tries >= _policy.wrong_tries:
         user.phone_code_hash = user.phone_code_expires_at = None
     session.commit()

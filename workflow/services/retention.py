@@ -84,7 +84,10 @@ def _anonymise_cases(rules: RetentionRules, cutoff: datetime) -> int:
         case.applicant_id, case.anonymised_at = None, now
     session.commit()
     for name in stored_names:
-        storage.discard(rules.documents_dir, name)
+        try:
+            storage.discard(rules.documents_dir, name)
+        except OSError as error:  # one file that will not go does not keep the others
+            log.warning("retention: document file %s left: %s", name, type(error).__name__)
     return len(cases)
 
 
