@@ -62,6 +62,7 @@ class BackgroundPublisher:
         self._in_flight = 0
         self._last_hand_over = float("-inf")
         self._streaming = False
+        self._lingering = False
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
@@ -81,7 +82,11 @@ class BackgroundPublisher:
             self._streaming = now - self._last_hand_over < STREAM_GAP_SECONDS
             self._last_hand_over = now
             self._pending.extend(rows)
-            self._wake.notify_all()  # the publisher thread, and any flush() waiting
+            # A lingering thread wakes by itself when LINGER is up: waking it for every hand-over
+            # would cost each request a thread switch. It is woken when idle, or to send a full
+            # message at once.
+            if not self._lingering or len(self._pending) >= MESSAGE_BATCH:
+                self._wake.notify_all()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything handed over has been tried; True if it all went out in time."""
@@ -116,13 +121,18 @@ class BackgroundPublisher:
                 self._wake.notify_all()
 
     def _linger(self) -> None:
-        """Called holding the lock; hand-overs notify it, and it returns by LINGER at most."""
+        """Called holding the lock; returns when a message is full (a hand-over wakes it then) or
+        when LINGER is up."""
         deadline = time.monotonic() + LINGER_SECONDS
-        while len(self._pending) < MESSAGE_BATCH:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            self._wake.wait(remaining)
+        self._lingering = True
+        try:
+            while len(self._pending) < MESSAGE_BATCH:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._wake.wait(remaining)
+        finally:
+            self._lingering = False
 
     def _send(self, rows: list[tuple[str, int]]) -> None:
         publish = self.publish

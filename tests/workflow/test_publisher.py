@@ -2,6 +2,7 @@
 hand-overs shares messages while a lone one is not held back."""
 
 import threading
+import time
 
 from workflow import publisher as publisher_module
 from workflow.publisher import MESSAGE_BATCH, BackgroundPublisher
@@ -48,6 +49,23 @@ def test_a_lone_hand_over_is_sent_without_lingering(monkeypatch):
     publisher.hand_over([(TASK, 1)])
     assert publisher.flush(timeout=10.0)
     assert recorder.messages == [[1]]
+
+
+def test_a_full_message_leaves_without_waiting_out_the_linger(monkeypatch):
+    # A lingering publisher is not woken by every hand-over, only once a message is full: were
+    # that wake missing, the ids below would wait out the (here 60 s) linger.
+    monkeypatch.setattr(publisher_module, "LINGER_SECONDS", 60.0)
+    monkeypatch.setattr(publisher_module, "STREAM_GAP_SECONDS", 60.0)  # every later id streams
+    recorder = Recorder()
+    publisher = _publisher(recorder)
+    publisher.hand_over([(TASK, 1)])  # a lone id leaves at once
+    assert publisher.flush(timeout=10.0)
+    publisher.hand_over([(TASK, 2)])  # part of a stream: the publisher lingers for more
+    time.sleep(0.2)
+    for outbox_id in range(3, MESSAGE_BATCH + 2):  # the message fills up
+        publisher.hand_over([(TASK, outbox_id)])
+    assert publisher.flush(timeout=10.0)
+    assert recorder.messages == [[1], list(range(2, MESSAGE_BATCH + 2))]
 
 
 def test_a_failed_publish_leaves_the_rows_to_the_relay_and_opens_the_breaker():
