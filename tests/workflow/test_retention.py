@@ -22,6 +22,7 @@ from tests.factories import (
 )  # fmt: skip
 from workflow.db import Session
 from workflow.models import (
+    Alert,
     Application,
     Document,
     Notification,
@@ -30,6 +31,7 @@ from workflow.models import (
     User,
 )
 from workflow.models._types import utcnow
+from workflow.services import retention as retention_service
 from workflow.services.audit_check import find_first_break
 from workflow.services.retention import RetentionRules, anonymise_expired
 
@@ -90,8 +92,18 @@ def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client,
     assert files and all(path.exists() for path in files)
     _age(Application, case_id, DAYS + 1, "updated_at")
 
-    assert anonymise_expired(RULES) == {"cases": 1, "accounts": 0, "refresh_tokens": 0}
-    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0, "refresh_tokens": 0}  # done once
+    assert anonymise_expired(RULES) == {
+        "cases": 1,
+        "accounts": 0,
+        "refresh_tokens": 0,
+        "cases_left": 0,
+    }
+    assert anonymise_expired(RULES) == {
+        "cases": 0,
+        "accounts": 0,
+        "refresh_tokens": 0,
+        "cases_left": 0,
+    }  # done once
 
     shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk)).json
     assert shown["applicant_id"] is None and shown["anonymised_at"] is not None
@@ -137,7 +149,51 @@ def test_the_nightly_task_reads_its_period_and_folder_from_the_settings(app, cli
     _, _, case_id = closed
     _age(Application, case_id, DAYS + 1, "updated_at")
     with app.app_context():
-        assert anonymise_expired_task.run() == {"cases": 1, "accounts": 0, "refresh_tokens": 0}
+        assert anonymise_expired_task.run() == {
+            "cases": 1,
+            "accounts": 0,
+            "refresh_tokens": 0,
+            "cases_left": 0,
+        }
+
+
+def test_a_case_that_cannot_be_erased_does_not_hold_back_the_others(
+    client, closed, monkeypatch, caplog
+):
+    _, _, bad_case = closed
+    others = []
+    for _ in range(3):
+        applicant, case_id = routed_case(client)
+        assert act(client, applicant, case_id, "withdraw").status_code == 200
+        others.append(case_id)
+    for case_id in (bad_case, *others):
+        _age(Application, case_id, DAYS + 1, "updated_at")
+    erase_statistics = retention_service.statistics_of
+
+    def failing(session, case):
+        if case.id == bad_case:
+            raise ValueError(f"unreadable form of {SPOUSE}")  # its text must not be logged
+        return erase_statistics(session, case)
+
+    monkeypatch.setattr(retention_service, "statistics_of", failing)
+    rules = RetentionRules(DAYS, RULES.documents_dir, batch=2)  # the bad case shares a batch
+
+    expected = {"cases": 3, "accounts": 0, "refresh_tokens": 0, "cases_left": 1}
+    assert anonymise_expired(rules) == expected
+    again = {"cases": 0, "accounts": 0, "refresh_tokens": 0, "cases_left": 1}
+    assert anonymise_expired(rules) == again  # tried again, still left, no second alert
+    session = Session()
+    states = dict(session.execute(select(Application.id, Application.anonymised_at)).all())
+    assert states[bad_case] is None and all(states[case_id] for case_id in others)
+    alerts = session.scalars(select(Alert).where(Alert.kind == "retention_failed")).all()
+    reference = session.get(Application, bad_case).reference
+    Session.remove()
+    assert [(alert.subject, SPOUSE in alert.message) for alert in alerts] == [(reference, False)]
+    assert reference in caplog.text and SPOUSE not in caplog.text
+
+    monkeypatch.setattr(retention_service, "statistics_of", erase_statistics)  # mended
+    done = {"cases": 1, "accounts": 0, "refresh_tokens": 0, "cases_left": 0}
+    assert anonymise_expired(rules) == done
 
 
 def test_open_cases_and_closed_ones_within_their_period_are_left_alone(client, closed):
@@ -145,7 +201,12 @@ def test_open_cases_and_closed_ones_within_their_period_are_left_alone(client, c
     _age(Application, case_id, DAYS - 1, "updated_at")
     _, open_case = routed_case(client)
     _age(Application, open_case, DAYS * 2, "updated_at")
-    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 0, "refresh_tokens": 0}
+    assert anonymise_expired(RULES) == {
+        "cases": 0,
+        "accounts": 0,
+        "refresh_tokens": 0,
+        "cases_left": 0,
+    }
     session = Session()
     cases = session.scalars(select(Application)).all()
     assert all(case.applicant_id is not None and case.anonymised_at is None for case in cases)
@@ -163,10 +224,16 @@ def test_a_dormant_applicant_account_is_emptied_and_can_no_longer_log_in(client)
         "cases": 0,
         "accounts": 0,
         "refresh_tokens": 0,
+        "cases_left": 0,
     }  # it signed in lately
     _age(User, dormant_id, DAYS + 1, "last_signed_in_at")
 
-    assert anonymise_expired(RULES) == {"cases": 0, "accounts": 1, "refresh_tokens": 0}
+    assert anonymise_expired(RULES) == {
+        "cases": 0,
+        "accounts": 1,
+        "refresh_tokens": 0,
+        "cases_left": 0,
+    }
     session = Session()
     user = session.get(User, dormant_id)
     assert (user.name, user.phone, user.id_number, user.phone_hash, user.active) == (

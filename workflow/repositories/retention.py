@@ -1,6 +1,7 @@
 """The rows the retention job erases: closed cases past their period, what hangs off them, and
 applicant accounts left with nothing."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, exists, func, select, tuple_, update
@@ -23,21 +24,28 @@ from workflow.models.identity_claim import OPEN
 
 
 def lock_closed_before(
-    session: OrmSession, statuses: frozenset, cutoff: datetime, limit: int
+    session: OrmSession,
+    statuses: frozenset,
+    cutoff: datetime,
+    limit: int,
+    leave: Collection[int] = (),
+    only: Collection[int] | None = None,
 ) -> list[Application]:
     """Closed cases not changed since `cutoff` and not yet anonymised, oldest first, locked:
-    a second run at the same time skips them (SKIP LOCKED; SQLite has one writer anyway)."""
+    a second run at the same time skips them (SKIP LOCKED; SQLite has one writer anyway).
+    Never the ids in `leave`; among the ids in `only` when given."""
+    query = select(Application).where(
+        Application.status.in_([str(status) for status in statuses]),
+        Application.anonymised_at.is_(None),
+        Application.updated_at < cutoff,
+    )
+    if leave:
+        query = query.where(Application.id.not_in(list(leave)))
+    if only is not None:
+        query = query.where(Application.id.in_(list(only)))
     return list(
         session.scalars(
-            select(Application)
-            .where(
-                Application.status.in_([str(status) for status in statuses]),
-                Application.anonymised_at.is_(None),
-                Application.updated_at < cutoff,
-            )
-            .order_by(Application.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            query.order_by(Application.id).limit(limit).with_for_update(skip_locked=True)
         )
     )
 

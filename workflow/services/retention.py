@@ -11,13 +11,18 @@ period, is emptied too: name, phone, identity number, email; it can no longer lo
 refresh tokens are deleted on the way.
 
 Each batch is one transaction over rows locked with SKIP LOCKED, so two runs at once never take
-the same row; a document's file is removed once its row's deletion has committed.
+the same row; a document's file is removed once its row's deletion has committed. A batch that
+fails is taken again case by case, so one case that cannot be erased (an error in its data, say)
+does not hold back the others: it is left for the next run, logged, and raised once as an alert
+for admins. A database that is down fails the run instead, for the task to retry it.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
 
 from workflow.audit import ERASABLE, redact
 from workflow.db import Session
@@ -26,7 +31,7 @@ from workflow.lifecycle import TERMINAL, Role, Status
 from workflow.models import Application, User
 from workflow.models._types import utcnow
 from workflow.policies import policy_terms
-from workflow.repositories import retention
+from workflow.repositories import alerts, retention
 
 log = logging.getLogger(__name__)
 
@@ -56,21 +61,69 @@ def anonymise_expired(rules: RetentionRules, now: datetime | None = None) -> dic
         "refresh_tokens": retention.prune_refresh_tokens(session, now),
     }
     session.commit()
-    while done := _anonymise_cases(rules, cutoff):
-        counts["cases"] += done
+    left: set[int] = set()  # cases that failed alone: the next run tries them again
+    while (erased := _next_batch(rules, cutoff, left)) is not None:
+        counts["cases"] += erased
     while done := _anonymise_accounts(rules, cutoff):
         counts["accounts"] += done
+    counts["cases_left"] = len(left)
     if any(counts.values()):
         log.info("retention: anonymised %s", counts)
     return counts
 
 
-def _anonymise_cases(rules: RetentionRules, cutoff: datetime) -> int:
+def _next_batch(rules: RetentionRules, cutoff: datetime, left: set[int]) -> int | None:
+    """Erases the next batch of cases; how many it erased, or None when none is left to try."""
     session = Session()
-    cases = retention.lock_closed_before(session, CLOSED, cutoff, rules.batch)
+    cases = retention.lock_closed_before(session, CLOSED, cutoff, rules.batch, leave=left)
     if not cases:
         session.rollback()
-        return 0
+        return None
+    case_ids = [case.id for case in cases]
+    try:
+        return _erase_cases(rules, session, cases)
+    except OperationalError:  # the database, not a case: the task retries the run
+        session.rollback()
+        raise
+    except Exception:  # which case is at fault is found by taking them one at a time
+        session.rollback()
+    erased = 0
+    for case_id in case_ids:
+        session = Session()
+        cases = retention.lock_closed_before(session, CLOSED, cutoff, 1, only=[case_id])
+        if not cases:  # erased meanwhile by another run
+            session.rollback()
+            continue
+        reference = cases[0].reference
+        try:
+            erased += _erase_cases(rules, session, cases)
+        except OperationalError:
+            session.rollback()
+            raise
+        except Exception as error:
+            session.rollback()
+            left.add(case_id)
+            _report_left(reference, error)
+    return erased
+
+
+def _report_left(reference: str, error: Exception) -> None:
+    # The error's class only: its text may quote the data being erased.
+    name = type(error).__name__
+    log.error("retention: case %s left for the next run: %s", reference, name)
+    session = Session()
+    alerts.add_once(
+        session,
+        "retention_failed",
+        reference,
+        f"The personal data of case {reference} could not be erased ({name}); the retention "
+        "job leaves it and tries it again on its next run.",
+    )
+    session.commit()
+
+
+def _erase_cases(rules: RetentionRules, session, cases: list[Application]) -> int:
+    """The locked cases' personal data, erased and committed; then their documents' files."""
     stored_names = retention.erase_around_cases(session, cases)
     for event in retention.events_of(session, [case.id for case in cases]):
         redact(event, ERASABLE if event.actor_role == str(Role.APPLICANT) else _STAFF_ACTED)

@@ -11,8 +11,7 @@ SQLite, one writer at a time does the same.)
 import datetime as dt
 import logging
 
-from sqlalchemy import exists, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -21,8 +20,9 @@ from workflow.actors import SYSTEM
 from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.lifecycle import UNDER_REVIEW, Action, Status
-from workflow.models import Alert, Application, User
+from workflow.models import Application, User
 from workflow.models.application import HAS_DEADLINE_SQL, PROVISIONAL_SQL
+from workflow.repositories import alerts
 from workflow.repositories.calendar import load_calendar
 from workflow.transitions import apply
 
@@ -173,24 +173,14 @@ def _alert_uncovered_years(session: OrmSession) -> int:
     calendar = load_calendar(session)
     raised = 0
     for year in range(first.year, last.year + 1):
-        subject = str(year)
-        known = exists().where(Alert.kind == "calendar_year_missing", Alert.subject == subject)
-        if calendar.is_covered(dt.date(year, 1, 1)) or session.scalar(select(known)):
+        if calendar.is_covered(dt.date(year, 1, 1)):
             continue
-        try:
-            with session.begin_nested():
-                session.add(
-                    Alert(
-                        kind="calendar_year_missing",
-                        subject=subject,
-                        message=(
-                            f"Deadlines run into {year}, which the working-day calendar does not "
-                            f"cover: they are counted Monday to Friday and marked provisional "
-                            f"until PUT /api/v1/calendar/{year} loads it."
-                        ),
-                    )
-                )
-            raised += 1
-        except IntegrityError:  # another sweep raised it a moment ago
-            continue
+        raised += alerts.add_once(
+            session,
+            "calendar_year_missing",
+            str(year),
+            f"Deadlines run into {year}, which the working-day calendar does not cover: they "
+            f"are counted Monday to Friday and marked provisional until PUT "
+            f"/api/v1/calendar/{year} loads it.",
+        )
     return raised
