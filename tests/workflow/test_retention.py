@@ -2,6 +2,8 @@
 keeps its statistics, its audit chain still verifying; an applicant account left with nothing is
 emptied; open cases, recent ones and live accounts are left alone."""
 
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,12 +35,20 @@ from workflow.models import (
 from workflow.models._types import utcnow
 from workflow.services import retention as retention_service
 from workflow.services.audit_check import find_first_break
-from workflow.services.retention import RetentionRules, anonymise_expired
+from workflow.services.retention import ORPHAN_GRACE, RetentionRules, anonymise_expired
 
 DAYS = TestConfig.RETENTION_DAYS
 RULES = RetentionRules(DAYS, Path(TestConfig.DOCUMENTS_DIR))
 SPOUSE = "王芳芳"
 PHONE_IN_COMMENT = "13911112222"
+
+
+def _counts(**done: int) -> dict:
+    """What anonymise_expired() returns: the given counts, the others 0."""
+    return (
+        dict.fromkeys(("cases", "accounts", "refresh_tokens", "cases_left", "orphan_files"), 0)
+        | done
+    )
 
 
 def _age(model, row_id: int, days: int, column: str) -> None:
@@ -92,18 +102,8 @@ def test_a_closed_case_past_its_period_keeps_statistics_and_names_no_one(client,
     assert files and all(path.exists() for path in files)
     _age(Application, case_id, DAYS + 1, "updated_at")
 
-    assert anonymise_expired(RULES) == {
-        "cases": 1,
-        "accounts": 0,
-        "refresh_tokens": 0,
-        "cases_left": 0,
-    }
-    assert anonymise_expired(RULES) == {
-        "cases": 0,
-        "accounts": 0,
-        "refresh_tokens": 0,
-        "cases_left": 0,
-    }  # done once
+    assert anonymise_expired(RULES) == _counts(cases=1)
+    assert anonymise_expired(RULES) == _counts()  # done once
 
     shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk)).json
     assert shown["applicant_id"] is None and shown["anonymised_at"] is not None
@@ -149,12 +149,7 @@ def test_the_nightly_task_reads_its_period_and_folder_from_the_settings(app, cli
     _, _, case_id = closed
     _age(Application, case_id, DAYS + 1, "updated_at")
     with app.app_context():
-        assert anonymise_expired_task.run() == {
-            "cases": 1,
-            "accounts": 0,
-            "refresh_tokens": 0,
-            "cases_left": 0,
-        }
+        assert anonymise_expired_task.run() == _counts(cases=1)
 
 
 def test_a_case_that_cannot_be_erased_does_not_hold_back_the_others(
@@ -178,10 +173,8 @@ def test_a_case_that_cannot_be_erased_does_not_hold_back_the_others(
     monkeypatch.setattr(retention_service, "statistics_of", failing)
     rules = RetentionRules(DAYS, RULES.documents_dir, batch=2)  # the bad case shares a batch
 
-    expected = {"cases": 3, "accounts": 0, "refresh_tokens": 0, "cases_left": 1}
-    assert anonymise_expired(rules) == expected
-    again = {"cases": 0, "accounts": 0, "refresh_tokens": 0, "cases_left": 1}
-    assert anonymise_expired(rules) == again  # tried again, still left, no second alert
+    assert anonymise_expired(rules) == _counts(cases=3, cases_left=1)
+    assert anonymise_expired(rules) == _counts(cases_left=1)  # tried again; no second alert
     session = Session()
     states = dict(session.execute(select(Application.id, Application.anonymised_at)).all())
     assert states[bad_case] is None and all(states[case_id] for case_id in others)
@@ -192,8 +185,7 @@ def test_a_case_that_cannot_be_erased_does_not_hold_back_the_others(
     assert reference in caplog.text and SPOUSE not in caplog.text
 
     monkeypatch.setattr(retention_service, "statistics_of", erase_statistics)  # mended
-    done = {"cases": 1, "accounts": 0, "refresh_tokens": 0, "cases_left": 0}
-    assert anonymise_expired(rules) == done
+    assert anonymise_expired(rules) == _counts(cases=1)
 
 
 def test_open_cases_and_closed_ones_within_their_period_are_left_alone(client, closed):
@@ -201,12 +193,7 @@ def test_open_cases_and_closed_ones_within_their_period_are_left_alone(client, c
     _age(Application, case_id, DAYS - 1, "updated_at")
     _, open_case = routed_case(client)
     _age(Application, open_case, DAYS * 2, "updated_at")
-    assert anonymise_expired(RULES) == {
-        "cases": 0,
-        "accounts": 0,
-        "refresh_tokens": 0,
-        "cases_left": 0,
-    }
+    assert anonymise_expired(RULES) == _counts()
     session = Session()
     cases = session.scalars(select(Application)).all()
     assert all(case.applicant_id is not None and case.anonymised_at is None for case in cases)
@@ -220,20 +207,10 @@ def test_a_dormant_applicant_account_is_emptied_and_can_no_longer_log_in(client)
     login = client.post("/api/v1/auth/login", json={"username": phone, "password": PASSWORD})
     assert login.status_code == 200
     _age(User, dormant_id, DAYS + 1, "created_at")
-    assert anonymise_expired(RULES) == {
-        "cases": 0,
-        "accounts": 0,
-        "refresh_tokens": 0,
-        "cases_left": 0,
-    }  # it signed in lately
+    assert anonymise_expired(RULES) == _counts()  # it signed in lately
     _age(User, dormant_id, DAYS + 1, "last_signed_in_at")
 
-    assert anonymise_expired(RULES) == {
-        "cases": 0,
-        "accounts": 1,
-        "refresh_tokens": 0,
-        "cases_left": 0,
-    }
+    assert anonymise_expired(RULES) == _counts(accounts=1)
     session = Session()
     user = session.get(User, dormant_id)
     assert (user.name, user.phone, user.id_number, user.phone_hash, user.active) == (
@@ -261,3 +238,21 @@ def test_expired_refresh_tokens_are_deleted_and_live_ones_kept(client):
     owners = Session().scalars(select(RefreshToken.user_id)).all()
     Session.remove()
     assert owners == [live_owner]
+
+
+def test_files_no_document_names_are_removed_once_past_the_grace(client, closed):
+    folder = RULES.documents_dir
+    session = Session()
+    kept = session.scalars(select(Document.stored_name)).all()
+    Session.remove()
+    assert kept
+    old = time.time() - ORPHAN_GRACE.total_seconds() - 60
+    left_by_a_crash, in_progress = folder / ("a" * 32), folder / ("b" * 32)
+    for path in (left_by_a_crash, in_progress):
+        path.write_bytes(b"%PDF-1.4 a file whose row never committed")
+    for path in (left_by_a_crash, *(folder / name for name in kept)):
+        os.utime(path, (old, old))
+
+    assert anonymise_expired(RULES)["orphan_files"] == 1
+    assert not left_by_a_crash.exists() and in_progress.exists()  # an upload may be under way
+    assert all((folder / name).exists() for name in kept)

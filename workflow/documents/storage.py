@@ -21,6 +21,17 @@ def path_of(directory: Path, stored_name: str) -> Path:
     return directory / stored_name
 
 
+def older_than(directory: Path, moment: float) -> list[str]:
+    """The names of the files last written before `moment` (a POSIX time)."""
+    if not directory.is_dir():
+        return []
+    return [
+        entry.name
+        for entry in os.scandir(directory)
+        if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < moment
+    ]
+
+
 def discard(directory: Path, stored_name: str) -> None:
     """Removes a file whose row was never committed."""
     path_of(directory, stored_name).unlink(missing_ok=True)

@@ -29,3 +29,9 @@ def provided_codes(session: OrmSession, case_ids: list[int]) -> dict[int, set[st
     for case_id, code in session.execute(query):
         codes[case_id].add(code)
     return codes
+
+
+def stored_among(session: OrmSession, stored_names: list[str]) -> set[str]:
+    """Those of `stored_names` that a document row names."""
+    query = select(Document.stored_name).where(Document.stored_name.in_(stored_names))
+    return set(session.scalars(query))

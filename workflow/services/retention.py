@@ -14,7 +14,8 @@ Each batch is one transaction over rows locked with SKIP LOCKED, so two runs at 
 the same row; a document's file is removed once its row's deletion has committed. A batch that
 fails is taken again case by case, so one case that cannot be erased (an error in its data, say)
 does not hold back the others: it is left for the next run, logged, and raised once as an alert
-for admins. A database that is down fails the run instead, for the task to retry it.
+for admins. A database that is down fails the run instead, for the task to retry it. Files in
+the documents folder that no row names (an upload or a run that died half-way) go too.
 """
 
 import logging
@@ -31,7 +32,7 @@ from workflow.lifecycle import TERMINAL, Role, Status
 from workflow.models import Application, User
 from workflow.models._types import utcnow
 from workflow.policies import policy_terms
-from workflow.repositories import alerts, retention
+from workflow.repositories import alerts, documents, retention
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ CLOSED = TERMINAL | {Status.CONCLUDED}
 _KEPT_TYPES = frozenset({"choice", "boolean", "integer", "number"})
 # Who acted is kept for staff (accountability), erased where it was the applicant.
 _STAFF_ACTED = tuple(name for name in ERASABLE if name != "actor_id")
+# An upload writes its file before its row commits, within seconds: older files with no row are
+# left over. Looked up this many names per statement.
+ORPHAN_GRACE = timedelta(hours=1)
+ORPHAN_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ def anonymise_expired(rules: RetentionRules, now: datetime | None = None) -> dic
     while done := _anonymise_accounts(rules, cutoff):
         counts["accounts"] += done
     counts["cases_left"] = len(left)
+    counts["orphan_files"] = remove_orphan_files(rules.documents_dir, now)
     if any(counts.values()):
         log.info("retention: anonymised %s", counts)
     return counts
@@ -142,6 +148,26 @@ def _erase_cases(rules: RetentionRules, session, cases: list[Application]) -> in
         except OSError as error:  # one file that will not go does not keep the others
             log.warning("retention: document file %s left: %s", name, type(error).__name__)
     return len(cases)
+
+
+def remove_orphan_files(directory: Path, now: datetime) -> int:
+    """Deletes the files in the documents folder that no document row names, written over
+    ORPHAN_GRACE ago: left by an upload whose process died before its commit, or by a run of
+    this job that died between its commit and the files' removal. Younger files may belong to
+    an upload still in progress."""
+    names = storage.older_than(directory, (now - ORPHAN_GRACE).timestamp())
+    session = Session()
+    orphans = []
+    for start in range(0, len(names), ORPHAN_BATCH):
+        chunk = names[start : start + ORPHAN_BATCH]
+        orphans += sorted(set(chunk) - documents.stored_among(session, chunk))
+    session.rollback()
+    for name in orphans:
+        try:
+            storage.discard(directory, name)
+        except OSError as error:
+            log.warning("retention: orphan file %s left: %s", name, type(error).__name__)
+    return len(orphans)
 
 
 def statistics_of(session, case: Application) -> dict:
