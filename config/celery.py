@@ -11,7 +11,9 @@ def celery_settings(config: Config) -> dict:
     timeout = config.BROKER_TIMEOUT_SECONDS
     broker_url = config.CELERY_BROKER_URL
     transport_options: dict = {}
+    transport = None
     if broker_url.startswith(("redis://", "rediss://")):
+        transport = "config.redis_transport:Transport"
         # Without socket timeouts a hung Redis blocks a publish for minutes.
         transport_options = {
             "socket_timeout": timeout,
@@ -21,11 +23,16 @@ def celery_settings(config: Config) -> dict:
         }
     return {
         "broker_url": broker_url,
+        "broker_transport": transport,
         "broker_transport_options": transport_options,
         "broker_connection_timeout": timeout,
         "broker_connection_retry_on_startup": True,
         "task_ignore_result": True,
         "task_acks_late": True,
+        # Redis lost mid-task: the running tasks stop (their transactions roll back) instead of
+        # finishing and acknowledging through a connection that is gone; the relay and the
+        # sweeps replay them (Celery 6's default).
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         # A killed pool child's message is acknowledged, not redelivered forever: the outbox relay
         # is what retries, and it counts attempts (a poison message ends in a terminal status).
         "task_reject_on_worker_lost": False,

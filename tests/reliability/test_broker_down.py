@@ -16,6 +16,7 @@ from tests.reliability.helpers import (
     relay_until_done,
     statuses,
 )
+from tests.sinks import SmsProviderStandIn
 from workflow.db import Session
 from workflow.publisher import bind_publisher, publisher_for
 
@@ -67,6 +68,30 @@ def test_submission_while_redis_is_down_is_routed_once_redis_is_back(
     relay_until_done(app_on_private_redis, timeout=90)
     assert {statuses()[case_id] for case_id in case_ids} == {"at_window"}
     assert_each_case_prechecked_exactly_once(case_ids)
+
+
+def test_redis_lost_while_a_task_runs_leaves_the_worker_running(app_on_private_redis, redis_server):
+    # The code SMS of a registration keeps a delivery running (its message unacknowledged) at a
+    # provider that does not answer, while Redis goes away and comes back empty.
+    with SmsProviderStandIn(hang_seconds=30) as sms:
+        worker = CeleryWorker(
+            TEST_VAR / "logs",
+            env={"TEST_BROKER_URL": redis_server.url, "SMS_PROVIDER_URL": sms.url},
+        )
+        worker.start()
+        try:
+            client = app_on_private_redis.test_client()
+            token, _ = register(client)
+            wait_for(lambda: sms.requests, 30, interval=0.005, message="the code SMS to be sending")
+            redis_server.stop()
+            redis_server.start()
+            response = submit_ready(client, token, "transport", "W12")
+            relay_until_done(app_on_private_redis, timeout=60)
+            assert worker.process.poll() is None, worker.log()[-3000:]
+            assert statuses()[response.json["id"]] == "at_window"
+        finally:
+            worker.stop()
+            Session.remove()
 
 
 def test_a_hung_redis_does_not_hold_up_requests(app_on_private_redis, redis_server, private_worker):
