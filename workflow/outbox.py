@@ -21,6 +21,7 @@ from workflow.db import Session
 from workflow.models import OutboxMessage
 from workflow.models._types import utcnow
 from workflow.publisher import Publish, publish_grouped, publisher
+from workflow.repositories import alerts
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +180,18 @@ def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attem
     exhausted = [m for m in overdue if m.attempts >= max_attempts]
     retry = [m for m in overdue if m.attempts < max_attempts]
     for message in exhausted:
+        reason = message.last_error or "no consumer finished it"
         message.failed_at = now
         message.last_error = f"not processed after {message.attempts} attempts"
         log.error("outbox message %s (%s) failed for good", message.id, message.task)
+        # Admins see every piece of work given up (GET /api/v1/admin/alerts), once each.
+        alerts.add_once(
+            session,
+            "work_given_up",
+            str(message.id),
+            f"{message.task} (outbox message {message.id}) was given up after "
+            f"{message.attempts} attempts; last error: {reason}.",
+        )
     for message in retry:
         message.attempts += 1
         message.published_at = now

@@ -9,7 +9,7 @@ from tests.factories import register, run_dispatch, run_precheck, submit
 from tests.reliability.helpers import queue_length
 from workflow import outbox, transitions
 from workflow.db import Session
-from workflow.models import Application, OutboxMessage
+from workflow.models import Alert, Application, OutboxMessage
 from workflow.models._types import utcnow
 from workflow.publisher import publisher
 
@@ -81,6 +81,9 @@ def test_a_message_never_processed_ends_failed_after_the_last_attempt(client, no
     [row] = _rows()
     assert row.failed_at is not None and row.attempts == 3 and "3 attempts" in row.last_error
     assert _relay(lambda task, ids: None) == {"republished": 0, "failed": 0}
+    [alert] = Session().scalars(select(Alert).where(Alert.kind == "work_given_up")).all()
+    assert alert.subject == str(row.id) and row.task in alert.message
+    Session.remove()
 
 
 def test_a_broker_that_is_down_costs_the_relay_no_attempts(client, no_inline_publish):

@@ -11,11 +11,12 @@ and are handed to the delivery workers after the commit (workflow/notifications/
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
 from config.queues import TaskNames
@@ -57,11 +58,36 @@ _INSERT_RETURNING = insert(_NOTIFICATIONS).returning(
 FIRST_ATTEMPT_GRACE = timedelta(seconds=60)
 # At most this many transactions' notices in one go (the message's own plus the waiting ones).
 BACKLOG_BATCH = 20
+# A message whose notices failed to be written is tried again after this long.
+RETRY_SECONDS = 60.0
 
 
-def dispatch_notices(outbox_ids: list[int]) -> dict:
+def dispatch_notices(outbox_ids: list[int], take_backlog: bool = True) -> dict:
     """Write the notification rows of these outbox messages; safe to run twice for the same ids.
-    Returns counts per channel."""
+    Returns counts per channel.
+
+    A batch that fails is taken again message by message, so one transition whose notices
+    cannot be written (a template that no longer renders, say) holds back no other: it is tried
+    again after RETRY_SECONDS, until the relay gives it up for good (logged and alerted).
+    """
+    claimed: list[int] = []
+    try:
+        return _dispatch_batch(outbox_ids, take_backlog, claimed)
+    except OperationalError:
+        raise  # the database is away: the task retries the whole batch
+    except Exception as error:
+        Session().rollback()
+        if len(claimed) <= 1:
+            _retry_alone(claimed or outbox_ids, error)
+            return {}
+        log.warning("dispatch: a batch of %d failed; trying each message alone", len(claimed))
+        totals: Counter = Counter()
+        for outbox_id in claimed:  # each alone: no backlog, which could bring the culprit back
+            totals.update(dispatch_notices([outbox_id], take_backlog=False))
+        return dict(totals)
+
+
+def _dispatch_batch(outbox_ids: list[int], take_backlog: bool, claimed: list[int]) -> dict:
     session = Session()
     messages = outbox.claim(session, outbox_ids, _TASK)
     if not messages:
@@ -69,13 +95,26 @@ def dispatch_notices(outbox_ids: list[int]) -> dict:
         return {}
     # Under load, take the waiting ones along, as the pre-check does: their own messages then
     # find nothing to do.
-    messages += outbox.claim_backlog(session, _TASK, BACKLOG_BATCH - len(messages), messages)
+    if take_backlog:
+        messages += outbox.claim_backlog(session, _TASK, BACKLOG_BATCH - len(messages), messages)
+    claimed.extend(message.id for message in messages)
     told = [(event_id, notices) for m in messages for event_id, notices in m.payload["events"]]
     rows = _rows(session, told)
     _write(session, rows)
     outbox.mark_processed(session, messages)
     session.commit()
     return _counts(rows)
+
+
+def _retry_alone(outbox_ids: list[int], error: Exception) -> None:
+    """A message that failed by itself: held back for RETRY_SECONDS, in a new transaction. Only
+    the error's class is kept: its text may quote the notices' words."""
+    name = type(error).__name__
+    session = Session()
+    for message in outbox.claim(session, outbox_ids[:1], _TASK):
+        log.warning("dispatch: outbox message %s failed (%s)", message.id, name)
+        outbox.retry_later(session, message.id, RETRY_SECONDS, name)
+    session.commit()
 
 
 @dataclass
