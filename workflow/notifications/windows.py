@@ -41,13 +41,16 @@ from workflow.notifications import (
     WINDOW_BOX,
 )  # fmt: skip
 from workflow.notifications import templates as wording
-from workflow.notifications.delivery import Attempt, Delivered, DeliveryPolicy, claim
+from workflow.notifications.delivery import Attempt, Delivered, DeliveryPolicy, Row, claim
 from workflow.notifications.dispatch import FIRST_ATTEMPT_GRACE
 from workflow.repositories.calendar import load_calendar
 
 _TASK = TaskNames.NOTIFY_WINDOW
 _OUTBOX_RETURNING = insert(OutboxMessage.__table__).returning(
     OutboxMessage.__table__.c.id, sort_by_parameter_order=True
+)
+_NOTIFICATIONS_RETURNING = insert(Notification.__table__).returning(
+    Notification.__table__.c.id, sort_by_parameter_order=True
 )
 
 
@@ -107,12 +110,16 @@ def notify_window(
     rows over once their lease is over."""
     session = Session()
     messages = outbox.claim(session, outbox_ids, _TASK)
-    outgoing, people, windows = [], {}, {}
+    rows, people, windows = [], {}, {}
     for message in messages:
         source, kind, window = (message.payload[k] for k in ("source", "kind", "window"))
-        rows = _window_rows(session, source, kind, window, people, windows)
-        session.add_all(rows)
-        outgoing += [row for row in rows if row.channel != IN_APP]
+        rows += _window_rows(session, source, kind, window, people, windows)
+    ids = session.connection().execute(_NOTIFICATIONS_RETURNING, rows).scalars() if rows else []
+    outgoing = [
+        Row.written(notification_id, row)
+        for notification_id, row in zip(ids, rows, strict=True)
+        if row["channel"] != IN_APP
+    ]
     answers: list[Delivered] = []
     claimed = claim(session, outgoing, policy, answers, (people, windows))
     outbox.mark_processed(session, messages)
@@ -122,7 +129,7 @@ def notify_window(
 
 def _window_rows(
     session: OrmSession, source: str, kind: str, window_code: str, people: dict, windows: dict
-) -> list[Notification]:
+) -> list[dict]:
     """The rows this window's rules call for that are not written yet; the window and the
     clerks it read go into `windows` and `people`, for their delivery."""
     channels = set(
@@ -165,15 +172,13 @@ def _window_rows(
         template = words.get((kind, language)) or words[(kind, "zh")]
         rendered = wording.render(template, values[template.language])
         rows.append(
-            Notification(
-                source=source, recipient_type=box, recipient=address, channel=channel, kind=kind,
-                status=DELIVERED if channel == IN_APP else CREATED,
-                body={"audience": "window", "window": window_code, "subject": rendered.subject,
+            {"source": source, "recipient_type": box, "recipient": address, "channel": channel,
+             "kind": kind, "status": DELIVERED if channel == IN_APP else CREATED,
+             "body": {"audience": "window", "window": window_code, "subject": rendered.subject,
                       "text": rendered.text, "language": template.language,
                       "template_version": rendered.version},
-                created_at=now, attempts=0,
-                next_attempt_at=None if channel == IN_APP else now + FIRST_ATTEMPT_GRACE,
-            )
+             "created_at": now, "attempts": 0,
+             "next_attempt_at": None if channel == IN_APP else now + FIRST_ATTEMPT_GRACE}
         )  # fmt: skip
     return rows
 
