@@ -81,6 +81,11 @@ _CLAIM = (
     .order_by(_OUTBOX.c.id)
     .with_for_update(skip_locked=True)
 )
+_MARK_PROCESSED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(processed_at=bindparam("now"))
+)
 _CLAIM_BACKLOG = (
     _WAITING.where(_OUTBOX.c.id.not_in(bindparam("skip", expanding=True)))
     .order_by(_OUTBOX.c.id)
@@ -147,7 +152,7 @@ def mark_processed(session: OrmSession, claimed: Iterable[Claimed]) -> None:
     """In the consumer's transaction: these rows' work is part of what it commits."""
     ids = [row.id for row in claimed]
     if ids:
-        session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(processed_at=utcnow()))
+        session.execute(_MARK_PROCESSED, {"ids": ids, "now": utcnow()})
 
 
 def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attempts: int) -> dict:

@@ -154,6 +154,28 @@ def test_malformed_email_address_is_permanent_and_never_sent(smtp_sink, tmp_path
     assert not list(tmp_path.rglob("*.eml"))
 
 
+@pytest.mark.parametrize("subject", ["受理\r\nBcc: x@y.cn", "Accepted\nBcc: x@y.cn"])
+def test_a_subject_with_a_line_break_is_permanent_and_never_sent(smtp_sink, tmp_path, subject):
+    message = outgoing(subject=subject)
+    for channel in (SmtpChannel(smtp_sink.url, timeout=5), FileEmailChannel(tmp_path)):
+        result = channel.send(message)
+        assert (result.outcome, result.detail) == (Outcome.PERMANENT, "malformed message")
+    assert smtp_sink.messages == []
+    assert not list(tmp_path.rglob("*.eml"))
+
+
+def test_an_english_text_goes_as_it_is_and_a_long_line_encoded(smtp_sink):
+    channel = SmtpChannel(smtp_sink.url, timeout=5)
+    short, long = "Your case YH-1 was accepted.\nSee the portal.", "word " * 40
+    for number, text in enumerate((short, long)):
+        assert channel.send(outgoing(reference=f"yh-n-{number}", text=text)).outcome == "delivered"
+    plain, encoded = (sent.message for sent in smtp_sink.messages)
+    assert plain["Content-Transfer-Encoding"] == "7bit"
+    assert plain.get_content().splitlines() == short.splitlines()
+    assert encoded["Content-Transfer-Encoding"] == "base64"
+    assert encoded.get_content().rstrip() == long.rstrip()
+
+
 def test_smtp_url_is_parsed_and_a_bad_one_is_refused_without_quoting_it():
     server = parse_smtp_url("smtp://mail%40yanhu:p%3Ass%40w@mail.example.cn:587?starttls=true")
     assert (server.host, server.port, server.user, server.password, server.starttls) == (

@@ -10,10 +10,10 @@ reference, so the far side can tell a resend apart. A final status is never left
 """
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from workflow.db import Session
@@ -66,21 +66,83 @@ class Delivered:
     retry_in: float | None = None  # when to ask again (a retry's delay, a rate limit's wait)
 
 
+@dataclass(eq=False)
+class Row:
+    """A notification row as delivery reads and changes it: its columns, read and written with
+    plain statements. Every message passes through here twice (claim, answer), and the ORM's
+    unit of work cost more than sending the message."""
+
+    id: int
+    channel: str
+    kind: str
+    recipient_type: str
+    recipient: str
+    application_id: int | None
+    body: dict
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None = None
+    not_before: datetime | None = None
+    sent_at: datetime | None = None
+    finished_at: datetime | None = None
+    provider_id: str | None = None
+
+    @classmethod
+    def written(cls, notification_id: int, values: dict) -> "Row":
+        """A row just inserted with `values` (the columns not among them are null)."""
+        return cls(notification_id, *(values.get(field.name) for field in fields(cls)[1:]))
+
+
+_NOTIFICATIONS = Notification.__table__
+_N = _NOTIFICATIONS.c
+_READ = select(*(_N[column.name] for column in fields(Row)))
+# What may change once a row is written; the bind names may not be the columns' own.
+_CHANGING = ("status", "attempts", "next_attempt_at", "not_before", "sent_at", "finished_at",
+             "provider_id")  # fmt: skip
+_SAVE = (
+    update(_NOTIFICATIONS)
+    .where(_N.id == bindparam("which"))
+    .values({name: bindparam(f"new_{name}") for name in _CHANGING})
+)
+_IN = _N.id.in_(bindparam("ids", expanding=True))
+_NOW = bindparam("now")
+# Waiting for an attempt: never tried, or its retry's delay (or a dead attempt's lease) is over,
+# and not held back; an SMS the provider accepted waits for its receipt instead.
+_CLAIMABLE = (
+    _READ.where(
+        _IN,
+        _N.sent_at.is_(None),
+        (_N.status == CREATED) | ((_N.status == SENDING) & (_N.next_attempt_at <= _NOW)),
+        _N.not_before.is_(None) | (_N.not_before <= _NOW),
+    )
+    .order_by(_N.id)
+    .with_for_update(skip_locked=True)
+)
+_LOCKED = _READ.where(_IN).with_for_update()
+_SMS_LOCKED = _READ.where(_N.id == bindparam("which"), _N.channel == SMS).with_for_update()
+_UNANSWERED = _READ.where(_IN, _N.status == SENDING).with_for_update(skip_locked=True)
+
+
+def _read(session: OrmSession, statement, **params) -> list[Row]:
+    return [Row(*values) for values in session.connection().execute(statement, params)]
+
+
+def _save(session: OrmSession, rows: list[Row]) -> None:
+    if rows:
+        session.connection().execute(
+            _SAVE,
+            [{"which": row.id, **{f"new_{name}": getattr(row, name) for name in _CHANGING}}
+             for row in rows],
+        )  # fmt: skip
+
+
 def deliver(
     notification_ids: list[int], channels: dict[str, Channel], policy: DeliveryPolicy
 ) -> list[Delivered]:
     """Send the rows among these that are waiting for an attempt: claimed together in one short
     transaction, then sent (see `send`)."""
     session = Session()
-    now = utcnow()
-    rows = list(
-        session.scalars(
-            select(Notification)
-            .where(Notification.id.in_(notification_ids), *_claimable(now))
-            .order_by(Notification.id)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    rows = _read(session, _CLAIMABLE, ids=notification_ids, now=utcnow())
     taken = {row.id for row in rows}
     answers = [Delivered(n, None) for n in notification_ids if n not in taken]
     claimed = claim(session, rows, policy, answers)
@@ -116,28 +178,18 @@ class Attempt:
     message: Outgoing | None
 
 
-# Waiting for an attempt: never tried, or its retry's delay (or a dead attempt's lease) is over,
-# and not held back; an SMS the provider accepted waits for its receipt instead.
-def _claimable(now):
-    return (
-        Notification.sent_at.is_(None),
-        (Notification.status == CREATED)
-        | ((Notification.status == SENDING) & (Notification.next_attempt_at <= now)),
-        Notification.not_before.is_(None) | (Notification.not_before <= now),
-    )
-
-
 def claim(
     session: OrmSession,
-    rows: list[Notification],
+    rows: list[Row],
     policy: DeliveryPolicy,
     answers: list,
     destinations: tuple[dict, dict] | None = None,
 ) -> list[Attempt]:
-    """In the caller's transaction, on rows it has locked or is writing: one more attempt each,
-    logged and leased; the rows held back (quiet hours, a rate limit) are answered in `answers`
-    without using an attempt. The caller commits, then sends what is returned. `destinations`
-    are the rows' people by id and windows by code, when the caller has just read them."""
+    """In the caller's transaction, on rows it has locked or has just written: one more attempt
+    each, logged and leased; the rows held back (quiet hours, a rate limit) are answered in
+    `answers` without using an attempt. The caller commits, then sends what is returned.
+    `destinations` are the rows' people by id and windows by code, when the caller has just read
+    them."""
     now = utcnow()
     trying, held_back = [], []
     for row in rows:
@@ -148,21 +200,26 @@ def claim(
             held_back.append((row, wait if wait < 60 else None))
             continue
         row.status = SENDING
-        row.attempts = (row.attempts or 0) + 1
+        row.attempts += 1
         row.next_attempt_at = now + timedelta(seconds=policy.lease_seconds)
         trying.append(row)
-    session.flush()  # rows being written get their ids, the references of their messages
+    _save(session, rows)
     answers += [Delivered(row.id, None, wait) for row, wait in held_back]
+    if not trying:
+        return []
+    session.connection().execute(
+        _LOG_ATTEMPT,
+        [{"notification_id": row.id, "number": row.attempts, "started_at": now, "detail": ""}
+         for row in trying],
+    )  # fmt: skip
     people, windows = destinations or _load_destinations(session, trying)
-    claimed = []
-    for row in trying:
-        session.add(DeliveryAttempt(notification_id=row.id, number=row.attempts, started_at=now,
-                                    detail=""))  # fmt: skip
-        claimed.append(Attempt(row.id, row.attempts, row.channel, _outgoing(row, people, windows)))
-    return claimed
+    return [
+        Attempt(row.id, row.attempts, row.channel, _outgoing(row, people, windows))
+        for row in trying
+    ]
 
 
-def _load_destinations(session: OrmSession, rows: list[Notification]) -> tuple[dict, dict]:
+def _load_destinations(session: OrmSession, rows: list[Row]) -> tuple[dict, dict]:
     """The people and the windows the rows go to, in one read each."""
     people = {int(row.recipient) for row in rows if row.channel != WEBHOOK}
     windows = {row.recipient for row in rows if row.channel == WEBHOOK}
@@ -179,7 +236,7 @@ def _load_destinations(session: OrmSession, rows: list[Notification]) -> tuple[d
     return found_people, found_windows
 
 
-def _held_until(row: Notification, now, policy: DeliveryPolicy):
+def _held_until(row: Row, now, policy: DeliveryPolicy):
     if policy.quiet_hours and quiet_for(row.channel, row.body.get("audience")):
         held = policy.quiet_hours.held_until(now)
         if held is not None:
@@ -188,7 +245,7 @@ def _held_until(row: Notification, now, policy: DeliveryPolicy):
     return now + timedelta(seconds=wait) if wait else None
 
 
-def _outgoing(row: Notification, people: dict, windows: dict) -> Outgoing | None:
+def _outgoing(row: Row, people: dict, windows: dict) -> Outgoing | None:
     """The message for the row's destination as it is now, or None if there is none (an email
     address removed since, a webhook switched off)."""
     body = row.body
@@ -210,6 +267,7 @@ def _outgoing(row: Notification, people: dict, windows: dict) -> Outgoing | None
 
 
 _ATTEMPTS = DeliveryAttempt.__table__
+_LOG_ATTEMPT = insert(_ATTEMPTS)
 # Each answer goes on its attempt's log entry, found by its unique (notification, number).
 _LOG_ANSWER = (
     update(_ATTEMPTS)
@@ -223,18 +281,9 @@ _LOG_ANSWER = (
 def _record(results: list, policy: DeliveryPolicy) -> list[Delivered]:
     session = Session()
     now = utcnow()
+    # Read as the rows are now: an answer that a receipt or a later attempt overtook is late.
     ids = [attempt.id for attempt, _, _ in results]
-    # The rows are still in the session from their claim: populate_existing reads them as they
-    # are now, so an answer that a receipt or a later attempt overtook is seen as late.
-    rows = {
-        row.id: row
-        for row in session.scalars(
-            select(Notification)
-            .where(Notification.id.in_(ids))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
+    rows = {row.id: row for row in _read(session, _LOCKED, ids=ids)}
     session.connection().execute(
         _LOG_ANSWER,
         [
@@ -243,32 +292,36 @@ def _record(results: list, policy: DeliveryPolicy) -> list[Delivered]:
             for attempt, result, _ in results
         ],
     )  # fmt: skip
-    answers = []
+    answers, changed = [], []
     for attempt, result, technical in results:
         row = rows[attempt.id]
         if row.status != SENDING or row.attempts != attempt.number or row.sent_at is not None:
             # A receipt or a later attempt got there first: this answer changes nothing more.
             answers.append(Delivered(row.id, row.status))
             continue
-        retry_in = _apply(row, result, policy, technical, now)
+        retry_in = _apply(session, row, result, policy, technical, now)
+        changed.append(row)
         answers.append(Delivered(row.id, row.status, retry_in))
         if row.status in FINAL and row.status != DELIVERED:
             log.warning("notification %s ended %s (%s)", row.id, row.status, result.detail)
+    _save(session, changed)
     session.commit()
     return answers
 
 
-def _apply(row: Notification, result: Result, policy: DeliveryPolicy, technical: bool, now):
+def _apply(
+    session: OrmSession, row: Row, result: Result, policy: DeliveryPolicy, technical: bool, now
+):
     """The far side's answer on the row; returns the delay before a retry, if one is due."""
     if result.outcome == Outcome.DELIVERED:
-        _finish(row, DELIVERED, now)
+        _finish(session, row, DELIVERED, now)
     elif result.outcome == Outcome.ACCEPTED:  # the receipt will tell; wait for it so long
         row.sent_at, row.provider_id = now, result.provider_id
         row.next_attempt_at = now + timedelta(seconds=policy.receipt_seconds)
     elif result.outcome == Outcome.PERMANENT:
-        _finish(row, PERMANENT_FAILURE, now)
+        _finish(session, row, PERMANENT_FAILURE, now)
     elif row.attempts >= policy.attempts:
-        _finish(row, TECHNICAL_FAILURE if technical else TEMPORARY_FAILURE, now)
+        _finish(session, row, TECHNICAL_FAILURE if technical else TEMPORARY_FAILURE, now)
     else:
         retry_in = policy.delay(row.attempts)
         row.next_attempt_at = now + timedelta(seconds=retry_in)
@@ -276,11 +329,11 @@ def _apply(row: Notification, result: Result, policy: DeliveryPolicy, technical:
     return None
 
 
-def _finish(row: Notification, status: str, now) -> None:
+def _finish(session: OrmSession, row: Row, status: str, now) -> None:
+    """The row's final status (the caller saves the row); a failure is told to the admins."""
     row.status, row.finished_at, row.next_attempt_at = status, now, None
     if status == DELIVERED:
         return
-    session = OrmSession.object_session(row)
     # Admins see every message that did not arrive (GET /api/v1/admin/alerts), once each.
     session.add(
         Alert(
@@ -292,12 +345,11 @@ def _finish(row: Notification, status: str, now) -> None:
         )
     )
     if row.channel == SMS and row.body.get("audience") == "applicant":
-        _call_the_applicant(row, now)
+        _call_the_applicant(session, row, now)
 
 
-def _call_the_applicant(row: Notification, now) -> None:
+def _call_the_applicant(session: OrmSession, row: Row, now) -> None:
     """An applicant the SMS did not reach is called by the case's window instead."""
-    session = OrmSession.object_session(row)
     case = session.get(Application, row.application_id) if row.application_id else None
     if case is not None:
         session.add(WindowTask(window_code=case.window_code, kind="call_applicant",
@@ -308,20 +360,18 @@ def _call_the_applicant(row: Notification, now) -> None:
 RECEIPT_STATUSES = {"delivered": DELIVERED, "failed": PERMANENT_FAILURE}
 
 
-def record_sms_receipt(notification_id: int, status: str) -> Notification | None:
+def record_sms_receipt(notification_id: int, status: str) -> Row | None:
     """A provider's delivery receipt. Returns the row (None: no such SMS). A receipt for a row
     already final (late, repeated, out of order) changes nothing."""
     session = Session()
-    row = session.scalars(
-        select(Notification)
-        .where(Notification.id == notification_id, Notification.channel == SMS)
-        .with_for_update()
-    ).first()
-    if row is None:
+    found = _read(session, _SMS_LOCKED, which=notification_id)
+    if not found:
         session.rollback()
         return None
+    [row] = found
     if row.status not in FINAL:
-        _finish(row, RECEIPT_STATUSES[status], utcnow())
+        _finish(session, row, RECEIPT_STATUSES[status], utcnow())
+        _save(session, [row])
     session.commit()
     return row
 
@@ -339,14 +389,9 @@ def overdue(limit: int = 500) -> tuple[list[int], int]:
         .limit(limit)
     ).all()
     unanswered = [notification_id for notification_id, sent_at in due if sent_at is not None]
-    ended = 0
-    if unanswered:
-        for row in session.scalars(
-            select(Notification)
-            .where(Notification.id.in_(unanswered), Notification.status == SENDING)
-            .with_for_update(skip_locked=True)
-        ):
-            _finish(row, TEMPORARY_FAILURE, now)
-            ended += 1
+    ended = _read(session, _UNANSWERED, ids=unanswered) if unanswered else []
+    for row in ended:
+        _finish(session, row, TEMPORARY_FAILURE, now)
+    _save(session, ended)
     session.commit()
-    return [notification_id for notification_id, sent_at in due if sent_at is None], ended
+    return [notification_id for notification_id, sent_at in due if sent_at is None], len(ended)

@@ -113,13 +113,14 @@ class Words:
 # read at. Templates only ever gain rows (an edit is a new version), so that id changes with
 # every edit: one look at it (an index's last entry) replaces reading them all for each message.
 _kept: dict = {"stamp": None, "words": {}}
+_STAMP = select(func.max(MessageTemplate.__table__.c.id))
 
 
 def latest(session: OrmSession, codes: set[str]) -> dict[tuple[str, str], Words]:
     """The newest version of each (code, language) among `codes`."""
     if not codes:
         return {}
-    stamp = session.scalar(select(func.max(MessageTemplate.id)))
+    stamp = session.connection().execute(_STAMP).scalar()
     if stamp != _kept["stamp"]:
         _kept["words"] = _newest(session)
         _kept["stamp"] = stamp

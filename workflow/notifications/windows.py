@@ -8,8 +8,9 @@ fan-out started twice, writes them once, and they are delivered once.
 """
 
 import datetime as dt
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session as OrmSession
 
 from config.queues import TaskNames
@@ -41,13 +42,16 @@ from workflow.notifications import (
     WINDOW_BOX,
 )  # fmt: skip
 from workflow.notifications import templates as wording
-from workflow.notifications.delivery import Attempt, Delivered, DeliveryPolicy, claim
+from workflow.notifications.delivery import Attempt, Delivered, DeliveryPolicy, Row, claim
 from workflow.notifications.dispatch import FIRST_ATTEMPT_GRACE
 from workflow.repositories.calendar import load_calendar
 
 _TASK = TaskNames.NOTIFY_WINDOW
 _OUTBOX_RETURNING = insert(OutboxMessage.__table__).returning(
     OutboxMessage.__table__.c.id, sort_by_parameter_order=True
+)
+_NOTIFICATIONS_RETURNING = insert(Notification.__table__).returning(
+    Notification.__table__.c.id, sort_by_parameter_order=True
 )
 
 
@@ -107,12 +111,16 @@ def notify_window(
     rows over once their lease is over."""
     session = Session()
     messages = outbox.claim(session, outbox_ids, _TASK)
-    outgoing, people, windows = [], {}, {}
+    rows, people, windows = [], {}, {}
     for message in messages:
         source, kind, window = (message.payload[k] for k in ("source", "kind", "window"))
-        rows = _window_rows(session, source, kind, window, people, windows)
-        session.add_all(rows)
-        outgoing += [row for row in rows if row.channel != IN_APP]
+        rows += _window_rows(session, source, kind, window, people, windows)
+    ids = session.connection().execute(_NOTIFICATIONS_RETURNING, rows).scalars() if rows else []
+    outgoing = [
+        Row.written(notification_id, row)
+        for notification_id, row in zip(ids, rows, strict=True)
+        if row["channel"] != IN_APP
+    ]
     answers: list[Delivered] = []
     claimed = claim(session, outgoing, policy, answers, (people, windows))
     outbox.mark_processed(session, messages)
@@ -120,23 +128,51 @@ def notify_window(
     return claimed, answers
 
 
+# Built once: these run for every window of every fan-out. Plain columns, no ORM entities: the
+# rows are only read.
+_RULES = select(NotificationRule.__table__.c.channel).where(
+    NotificationRule.__table__.c.kind == bindparam("kind"),
+    NotificationRule.__table__.c.recipient == "window",
+    NotificationRule.__table__.c.active,
+)
+_W, _U, _N = WindowRow.__table__.c, User.__table__.c, Notification.__table__.c
+_WINDOW = select(_W.code, _W.webhook_url, _W.webhook_secret).where(_W.code == bindparam("code"))
+# The window and its clerks with an email address in one read (a window without: one row, None).
+_WINDOW_AND_CLERKS = (
+    _WINDOW.add_columns(_U.id, _U.email, _U.language)
+    .outerjoin(
+        User.__table__,
+        (_U.window_code == _W.code) & (_U.role == Role.WINDOW_CLERK) & _U.email.is_not(None),
+    )
+    .order_by(_U.id)
+)
+_WRITTEN = select(_N.recipient_type, _N.recipient, _N.channel).where(
+    _N.source == bindparam("source"), _N.recipient.in_(bindparam("recipients", expanding=True))
+)
+_B = Broadcast.__table__.c
+_BROADCAST = select(_B.subject_zh, _B.text_zh, _B.subject_en, _B.text_en).where(
+    _B.id == bindparam("id")
+)
+
+
+class _Clerk(NamedTuple):
+    """What an email to a clerk needs of them (delivery's _outgoing reads `email`)."""
+
+    id: int
+    email: str
+    language: str | None
+
+
 def _window_rows(
     session: OrmSession, source: str, kind: str, window_code: str, people: dict, windows: dict
-) -> list[Notification]:
+) -> list[dict]:
     """The rows this window's rules call for that are not written yet; the window and the
     clerks it read go into `windows` and `people`, for their delivery."""
-    channels = set(
-        session.scalars(
-            select(NotificationRule.channel).where(
-                NotificationRule.kind == kind,
-                NotificationRule.recipient == "window",
-                NotificationRule.active,
-            )
-        )
-    )
+    connection = session.connection()
+    channels = set(connection.execute(_RULES, {"kind": kind}).scalars())
     if not channels:
         return []
-    window, clerks = _window_and_clerks(session, window_code, EMAIL in channels)
+    window, clerks = _window_and_clerks(connection, window_code, EMAIL in channels)
     if window is None:
         return []
     windows[window_code] = window
@@ -148,14 +184,8 @@ def _window_rows(
     for clerk in clerks:
         people[clerk.id] = clerk
         addresses.append((USER, str(clerk.id), EMAIL, clerk.language or "zh"))
-    written = set(
-        session.execute(
-            select(Notification.recipient_type, Notification.recipient, Notification.channel).where(
-                Notification.source == source,
-                Notification.recipient.in_({address for _, address, _, _ in addresses}),
-            )
-        ).all()
-    )
+    recipients = list({address for _, address, _, _ in addresses})
+    written = set(connection.execute(_WRITTEN, {"source": source, "recipients": recipients}).all())
     words = wording.latest(session, {kind})
     values = _values(session, source, kind, window_code)
     now, rows = utcnow(), []
@@ -165,41 +195,33 @@ def _window_rows(
         template = words.get((kind, language)) or words[(kind, "zh")]
         rendered = wording.render(template, values[template.language])
         rows.append(
-            Notification(
-                source=source, recipient_type=box, recipient=address, channel=channel, kind=kind,
-                status=DELIVERED if channel == IN_APP else CREATED,
-                body={"audience": "window", "window": window_code, "subject": rendered.subject,
+            {"source": source, "recipient_type": box, "recipient": address, "channel": channel,
+             "kind": kind, "status": DELIVERED if channel == IN_APP else CREATED,
+             "body": {"audience": "window", "window": window_code, "subject": rendered.subject,
                       "text": rendered.text, "language": template.language,
                       "template_version": rendered.version},
-                created_at=now, attempts=0,
-                next_attempt_at=None if channel == IN_APP else now + FIRST_ATTEMPT_GRACE,
-            )
+             "created_at": now, "attempts": 0,
+             "next_attempt_at": None if channel == IN_APP else now + FIRST_ATTEMPT_GRACE}
         )  # fmt: skip
     return rows
 
 
-def _window_and_clerks(
-    session: OrmSession, window_code: str, with_clerks: bool
-) -> tuple[WindowRow | None, list[User]]:
-    """The window and, if asked, its clerks with an email address, in one read."""
-    query = select(WindowRow).where(WindowRow.code == window_code)
+def _window_and_clerks(connection, window_code: str, with_clerks: bool) -> tuple[Any, list]:
+    """The window (code, webhook_url, webhook_secret) and, if asked, its clerks with an email
+    address, in one read."""
     if not with_clerks:
-        return session.scalar(query), []
-    clerks = (
-        (User.window_code == WindowRow.code)
-        & (User.role == Role.WINDOW_CLERK)
-        & User.email.is_not(None)
-    )
-    found = session.execute(query.add_columns(User).outerjoin(User, clerks).order_by(User.id)).all()
+        return connection.execute(_WINDOW, {"code": window_code}).first(), []
+    found = connection.execute(_WINDOW_AND_CLERKS, {"code": window_code}).all()
     if not found:
         return None, []
-    return found[0][0], [clerk for _, clerk in found if clerk is not None]
+    return found[0], [_Clerk(*row[3:]) for row in found if row.id is not None]
 
 
 def _values(session: OrmSession, source: str, kind: str, window_code: str) -> dict[str, dict]:
     """The template values per language."""
     if kind == BROADCAST:
-        row = session.get(Broadcast, int(source.removeprefix("broadcast:")))
+        broadcast_id = int(source.removeprefix("broadcast:"))
+        row = session.connection().execute(_BROADCAST, {"id": broadcast_id}).one()
         return {
             "zh": {"title": row.subject_zh, "body": row.text_zh},
             "en": {"title": row.subject_en, "body": row.text_en},
