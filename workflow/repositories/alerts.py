@@ -12,9 +12,10 @@ def add_once(session: OrmSession, kind: str, subject: str, message: str) -> bool
     run adding the same one at the same moment is no error: a savepoint takes the refusal."""
     if session.scalar(select(exists().where(Alert.kind == kind, Alert.subject == subject))):
         return False
+    limit = Alert.__table__.c.message.type.length  # a quoted error must not make it too long
     try:
         with session.begin_nested():
-            session.add(Alert(kind=kind, subject=subject, message=message))
+            session.add(Alert(kind=kind, subject=subject, message=message[:limit]))
     except IntegrityError:
         return False
     return True
