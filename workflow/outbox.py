@@ -9,11 +9,13 @@ its effect once.
 """
 
 import logging
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, event, insert, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
 from config.queues import ONE_PER_MESSAGE
@@ -136,6 +138,38 @@ def claim_backlog(
         return []
     params = {"task": task, "skip": [row.id for row in claimed], "limit": limit, "now": utcnow()}
     return [Claimed(*row) for row in session.execute(_CLAIM_BACKLOG, params)]
+
+
+# A consumer's batch: (the message ids, whether to take the waiting backlog along, a list it fills
+# with the ids it claims) -> counts.
+Batch = Callable[[list[int], bool, list[int]], dict]
+
+
+def consume(
+    outbox_ids: list[int], batch: Batch, failed_alone: Callable[[list[int], Exception], dict]
+) -> dict:
+    """Run a consumer's batch; should it raise, take each message it claimed again alone, so one
+    message that keeps failing holds back no other. A message that fails alone goes to
+    `failed_alone` (with the error), which holds it back for a retry or ends it. A database
+    that is away fails the whole call instead, for the task to retry."""
+    return _consume(outbox_ids, True, batch, failed_alone)
+
+
+def _consume(outbox_ids, take_backlog: bool, batch: Batch, failed_alone) -> dict:
+    claimed: list[int] = []
+    try:
+        return batch(outbox_ids, take_backlog, claimed)
+    except OperationalError:
+        raise
+    except Exception as error:
+        Session().rollback()
+        if len(claimed) <= 1:
+            return failed_alone(claimed or outbox_ids, error)
+    log.warning("outbox: a batch of %d failed; taking each message alone", len(claimed))
+    totals: Counter = Counter()
+    for outbox_id in claimed:  # each alone: no backlog, which could bring the culprit back
+        totals.update(_consume([outbox_id], False, batch, failed_alone))
+    return dict(totals)
 
 
 def retry_later(session: OrmSession, outbox_id: int, delay_seconds: float, error: str) -> None:

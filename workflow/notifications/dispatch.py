@@ -11,12 +11,11 @@ and are handed to the delivery workers after the commit (workflow/notifications/
 """
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import insert, or_, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
 from config.queues import TaskNames
@@ -62,29 +61,15 @@ BACKLOG_BATCH = 20
 RETRY_SECONDS = 60.0
 
 
-def dispatch_notices(outbox_ids: list[int], take_backlog: bool = True) -> dict:
+def dispatch_notices(outbox_ids: list[int]) -> dict:
     """Write the notification rows of these outbox messages; safe to run twice for the same ids.
     Returns counts per channel.
 
-    A batch that fails is taken again message by message, so one transition whose notices
-    cannot be written (a template that no longer renders, say) holds back no other: it is tried
-    again after RETRY_SECONDS, until the relay gives it up for good (logged and alerted).
+    A batch that fails is taken again message by message (outbox.consume), so one transition
+    whose notices cannot be written (a template that no longer renders, say) holds back no
+    other: it is tried again after RETRY_SECONDS, until the relay gives it up for good.
     """
-    claimed: list[int] = []
-    try:
-        return _dispatch_batch(outbox_ids, take_backlog, claimed)
-    except OperationalError:
-        raise  # the database is away: the task retries the whole batch
-    except Exception as error:
-        Session().rollback()
-        if len(claimed) <= 1:
-            _retry_alone(claimed or outbox_ids, error)
-            return {}
-        log.warning("dispatch: a batch of %d failed; trying each message alone", len(claimed))
-        totals: Counter = Counter()
-        for outbox_id in claimed:  # each alone: no backlog, which could bring the culprit back
-            totals.update(dispatch_notices([outbox_id], take_backlog=False))
-        return dict(totals)
+    return outbox.consume(outbox_ids, _dispatch_batch, _retry_alone)
 
 
 def _dispatch_batch(outbox_ids: list[int], take_backlog: bool, claimed: list[int]) -> dict:
@@ -106,7 +91,7 @@ def _dispatch_batch(outbox_ids: list[int], take_backlog: bool, claimed: list[int
     return _counts(rows)
 
 
-def _retry_alone(outbox_ids: list[int], error: Exception) -> None:
+def _retry_alone(outbox_ids: list[int], error: Exception) -> dict:
     """A message that failed by itself: held back for RETRY_SECONDS, in a new transaction. Only
     the error's class is kept: its text may quote the notices' words."""
     name = type(error).__name__
@@ -115,6 +100,7 @@ def _retry_alone(outbox_ids: list[int], error: Exception) -> None:
         log.warning("dispatch: outbox message %s failed (%s)", message.id, name)
         outbox.retry_later(session, message.id, RETRY_SECONDS, name)
     session.commit()
+    return {}
 
 
 @dataclass

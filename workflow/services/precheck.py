@@ -9,8 +9,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy.exc import OperationalError
-
 from config import LOCAL_TIMEZONE
 from config.queues import TaskNames
 from workflow import outbox
@@ -43,30 +41,22 @@ class Retries:
         return min(self.delay_seconds * 2 ** (failures - 1), self.max_delay_seconds)
 
 
-def precheck_cases(
-    outbox_ids: list[int], retries: Retries = Retries(), take_backlog: bool = True
-) -> dict:
+def precheck_cases(outbox_ids: list[int], retries: Retries = Retries()) -> dict:
     """Returns counts of what happened; safe to run any number of times for the same ids.
 
     A case whose check raises fails alone: it is retried later by itself, then parked
     (needs_attention), while the others in the batch go on. Should the batch's own commit fail,
     each case is tried again in a transaction of its own, so the one at fault is found.
     """
-    claimed: list[int] = []
-    try:
-        return _precheck_batch(outbox_ids, retries, take_backlog, claimed)
-    except OperationalError:
-        raise  # the database is away: the task retries the whole batch
-    except Exception as error:
-        Session().rollback()
-        if len(claimed) <= 1:
-            _record_failure_alone(claimed or outbox_ids, error, retries)
-            return {"routed": 0, "returned": 0, "failed": 1, "already_done": 0}
-        log.warning("precheck: a batch of %d failed; trying each case alone", len(claimed))
-        totals: Counter = Counter()
-        for outbox_id in claimed:  # each alone: no backlog, which could bring the culprit back
-            totals.update(precheck_cases([outbox_id], retries, take_backlog=False))
-        return dict(totals)
+
+    def batch(ids: list[int], take_backlog: bool, claimed: list[int]) -> dict:
+        return _precheck_batch(ids, retries, take_backlog, claimed)
+
+    def failed_alone(ids: list[int], error: Exception) -> dict:
+        _record_failure_alone(ids, error, retries)
+        return {"routed": 0, "returned": 0, "failed": 1, "already_done": 0}
+
+    return outbox.consume(outbox_ids, batch, failed_alone)
 
 
 def _precheck_batch(
