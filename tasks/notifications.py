@@ -4,13 +4,14 @@ from celery import current_app, shared_task
 from flask import current_app as flask_app
 from sqlalchemy.exc import OperationalError
 
+from config import LOCAL_TIMEZONE
 from config.queues import TASK_QUEUES, TaskNames
-from workflow.deadlines import local_today
+from workflow.models._types import utcnow
 from workflow.notifications.channels import channels_from_settings
 from workflow.notifications.delivery import Delivered, DeliveryPolicy, deliver, overdue, send
 from workflow.notifications.dispatch import dispatch_notices
 from workflow.notifications.pacing import ChannelLimits, QuietHours
-from workflow.notifications.windows import notify_window, start_digest
+from workflow.notifications.windows import DIGEST_FROM, notify_window, start_digest
 from workflow.publisher import publish_grouped, publisher_for
 
 # Built once per process: the SMTP and HTTP clients and the limits' store are reused.
@@ -69,8 +70,10 @@ def notify_one_window(outbox_ids: list[int]) -> dict:
 
 @shared_task(name=TaskNames.START_DIGEST, max_retries=0)
 def start_daily_digest() -> dict:
-    # Beat runs this at 08:30 Beijing; a second beat, or a rerun, writes nothing new.
-    return {"windows": start_digest(local_today())}
+    # Beat asks through the morning (config/celery.py); the day's first ask from DIGEST_FROM
+    # starts it, and every other ask, from any beat, writes nothing.
+    now = utcnow().astimezone(LOCAL_TIMEZONE)
+    return {"windows": start_digest(now.date()) if now.time() >= DIGEST_FROM else 0}
 
 
 @shared_task(name=TaskNames.SWEEP_NOTIFICATIONS, max_retries=0)

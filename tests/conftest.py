@@ -51,6 +51,7 @@ MUTABLE_TABLES = (
     "window_tasks", "delivery_attempts", "notifications", "broadcasts", "events", "documents",
     "steps", "rectification_tasks", "outbox", "idempotency_keys", "personal_data_access",
     "applications", "alerts", "admin_events", "refresh_tokens", "identity_claims", "users",
+    "scheduled_runs",
 )  # fmt: skip
 
 

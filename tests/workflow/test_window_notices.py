@@ -5,20 +5,24 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
+from config import LOCAL_TIMEZONE, TestConfig
+from config.celery import celery_settings
 from config.queues import TaskNames
+from tasks import notifications as notification_tasks
 from tests.factories import routed_case, staff, user_id
 from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
 from workflow.models import Notification, OutboxMessage, Window
 from workflow.notifications.delivery import DeliveryPolicy
-from workflow.notifications.windows import _fan_out, notify_window, start_digest
+from workflow.notifications.windows import DIGEST_FROM, _fan_out, notify_window, start_digest
 from workflow.publisher import publish_grouped
 from workflow.repositories.calendar import load_calendar
 from workflow.services.notification_admin import send_broadcast
 
 WORDS = {"subject_zh": "新版购房补贴政策发布", "text_zh": "自 2027 年 1 月 1 日起施行。"}
 
+EIGHT_HOURS = dt.timedelta(hours=8)  # Beijing, all year
 POLICY = DeliveryPolicy(quiet_hours=None)  # claims the rows the windows' tasks write
 
 
@@ -109,7 +113,8 @@ def test_the_digest_runs_on_working_days_and_counts_each_windows_cases(client):
     routed_case(client, window="W03")
     routed_case(client, window="W03")
     assert start_digest(working) == 23
-    assert start_digest(working) == 23  # a second beat: its rows come to nothing new
+    assert start_digest(working) == 0  # a later ask, or a second beat: started already
+    assert len(_window_messages()) == 23
     for message in _window_messages():
         notify_window([message], POLICY)
     source = f"digest:{working.isoformat()}"
@@ -119,3 +124,25 @@ def test_the_digest_runs_on_working_days_and_counts_each_windows_cases(client):
     )
     assert "待受理 2 件" in note.body["text"] and working.isoformat() in note.body["subject"]
     Session.remove()
+
+
+def test_beat_asks_for_the_digest_through_the_morning_and_it_starts_once(clean, monkeypatch):
+    entry = celery_settings(TestConfig())["beat_schedule"]["daily-digest"]["schedule"]
+    asks = sorted(
+        (dt.datetime(2026, 11, 23, hour, minute, tzinfo=dt.UTC) + EIGHT_HOURS).time()
+        for hour in entry.hour
+        for minute in entry.minute
+    )
+    assert asks[0] <= DIGEST_FROM and asks[-1] >= dt.time(11, 30)
+    working, _ = _working_and_not()
+
+    def ask_at(hour: int, minute: int) -> dict:
+        beijing = dt.datetime.combine(working, dt.time(hour, minute), tzinfo=LOCAL_TIMEZONE)
+        monkeypatch.setattr(notification_tasks, "utcnow", lambda: beijing.astimezone(dt.UTC))
+        return notification_tasks.start_daily_digest.run()
+
+    assert ask_at(8, 25) == {"windows": 0} and _window_messages() == []
+    # The 08:30 ask was lost (broker down): the next one starts the day's digest, once.
+    assert ask_at(8, 35) == {"windows": 23}
+    assert ask_at(8, 40) == {"windows": 0}
+    assert len(_window_messages()) == 23

@@ -21,6 +21,7 @@ from workflow.models.personal_data_access import PersonalDataAccess
 from workflow.models.rectification import RectificationTask
 from workflow.models.reference import Department, Policy, PolicyVersion, Window
 from workflow.models.refresh_token import RefreshToken
+from workflow.models.scheduled_run import ScheduledRun
 from workflow.models.user import User
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "PolicyVersion",
     "RectificationTask",
     "RefreshToken",
+    "ScheduledRun",
     "Step",
     "User",
     "Window",

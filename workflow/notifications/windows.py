@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from config.queues import TaskNames
@@ -25,6 +26,7 @@ from workflow.models import (
     Notification,
     NotificationRule,
     OutboxMessage,
+    ScheduledRun,
     User,
 )
 from workflow.models import Window as WindowRow
@@ -47,6 +49,7 @@ from workflow.notifications.dispatch import FIRST_ATTEMPT_GRACE
 from workflow.repositories.calendar import load_calendar
 
 _TASK = TaskNames.NOTIFY_WINDOW
+DIGEST_FROM = dt.time(8, 30)  # Beijing: the morning digest goes out at the first ask from then
 _OUTBOX_RETURNING = insert(OutboxMessage.__table__).returning(
     OutboxMessage.__table__.c.id, sort_by_parameter_order=True
 )
@@ -78,13 +81,21 @@ def broadcast(
 
 
 def start_digest(today: dt.date) -> int:
-    """The morning digest of `today` (Beijing), on working days: the number of windows told."""
+    """The morning digest of `today` (Beijing), on working days, once: the number of windows
+    told (none when it was started already, by an earlier ask or by another beat at once)."""
     session = Session()
-    if not load_calendar(session).is_working_day(today):
+    if not load_calendar(session).is_working_day(today) or session.get(
+        ScheduledRun, (DAILY_DIGEST, today)
+    ):
         session.rollback()
         return 0
+    session.add(ScheduledRun(job=DAILY_DIGEST, run_on=today, started_at=utcnow()))
     windows = _fan_out(session, f"digest:{today.isoformat()}", DAILY_DIGEST)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same day's row, committed meanwhile by another ask
+        session.rollback()
+        return 0
     return windows
 
 
