@@ -257,6 +257,10 @@ def _print_steps(t: dict) -> None:
     print(f"   step_ms = {t['step_ms']:.3f}, spiff_step_ms = {t['spiff_step_ms']:.3f} (means)")
     _figure("step_over_spiff", t["step_over_spiff"])
     _say(f"(ratio of the p50s: {t['step_over_spiff_p50']:.3f})")
+    _say(
+        f"floor, not a target: SpiffWorkflow's statements with no engine (bench/bare_steps.py)"
+        f" {t['bare_step_ms']:.2f} ms a step, bare_over_spiff = {t['bare_over_spiff']:.3f}"
+    )
     print(
         f"   apply_ms = {t['apply_ms']:.3f} a step ({t['apply_calls_per_step']:g} apply() calls"
         " a step)"
@@ -343,6 +347,8 @@ def flat_figures(results: dict) -> dict:
         "step_ms": results["steps"]["step_ms"],
         "spiff_step_ms": results["steps"]["spiff_step_ms"],
         "step_over_spiff": results["steps"]["step_over_spiff"],
+        "bare_step_ms": results["steps"]["bare_step_ms"],
+        "bare_over_spiff": results["steps"]["bare_over_spiff"],
         "apply_ms": results["steps"]["apply_ms"],
         "fanout_ratio": results["notifications"]["fanout_ratio"],
         "fanout_ms": results["notifications"]["fanout"]["fanout_ms"],

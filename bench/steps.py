@@ -1,10 +1,11 @@
 """Measurement 6: ms per step of a six-step route, ours (bench/casework_steps.py) next to
 SpiffWorkflow's (bench/spiff_steps.py), in this process, on one database of the same server
-(yanhu_bench_steps, made and dropped by the run).
+(yanhu_bench_steps, made and dropped by the run). Beside them, as a floor and not a target,
+SpiffWorkflow's persistence with no engine (bench/bare_steps.py).
 
 The database is migrated as an operator does it and seeded from a copy of seed/ in which
-STEP_POLICY's route is review -> a three-department sign-off (sign: all) -> approval. Both sides
-run CASES cases; they take turns case by case (the order alternating), so noise hits both.
+STEP_POLICY's route is review -> a three-department sign-off (sign: all) -> approval. Each side
+runs CASES cases; they take turns case by case (the order rotating), so noise hits all three.
 """
 
 import secrets
@@ -15,6 +16,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import Engine
 
+from bench.bare_steps import BareCases
 from bench.casework_steps import (
     APPROVAL,
     REVIEW,
@@ -94,6 +96,8 @@ class _Sides:
         Session.remove()
         self.spiff = SpiffCases(engine)
         self.spiff_cases = self.spiff.create(total)
+        self.bare = BareCases(engine)
+        self.bare_cases = self.bare.create(total)
         self.actor_ids = [self.staff.clerk.user_id] + [r.user_id for r in self.staff.reviewers]
         self.timer = StepTimer()
 
@@ -105,12 +109,19 @@ class _Sides:
         return run_case(self.staff, case_id, version)
 
     def run_spiff(self, index: int) -> list[float]:
-        took = []
-        for task, actor_id in zip(TASKS, self.actor_ids, strict=True):
-            began = time.perf_counter()
-            self.spiff.complete(self.spiff_cases[index], task, actor_id)
-            took.append(time.perf_counter() - began)
-        return took
+        return _timed_tasks(self.spiff.complete, self.spiff_cases[index], self.actor_ids)
+
+    def run_bare(self, index: int) -> list[float]:
+        return _timed_tasks(self.bare.complete, self.bare_cases[index], self.actor_ids)
+
+
+def _timed_tasks(complete, case_id: int, actor_ids: list[int]) -> list[float]:
+    took = []
+    for task, actor_id in zip(TASKS, actor_ids, strict=True):
+        began = time.perf_counter()
+        complete(case_id, task, actor_id)
+        took.append(time.perf_counter() - began)
+    return took
 
 
 def _prepare(env: BenchEnv, log_dir: Path, url: str) -> Engine:
@@ -128,17 +139,16 @@ def measure_steps(env: BenchEnv, log_dir: Path) -> dict:
     try:
         engine = _prepare(env, log_dir, url)
         sides = _Sides(engine)
-        ours, theirs = [], []
+        runs = {"ours": sides.run_ours, "spiff": sides.run_spiff, "bare": sides.run_bare}
+        order = list(runs)
+        took: dict[str, list[list[float]]] = {name: [] for name in runs}
         for index in range(WARMUP + CASES):
             if index == WARMUP:
                 sides.spiff.engine_seconds = 0.0
-            if index % 2:
-                spiff_took, ours_took = sides.run_spiff(index), sides.run_ours(index)
-            else:
-                ours_took, spiff_took = sides.run_ours(index), sides.run_spiff(index)
-            if index >= WARMUP:
-                ours.append(ours_took)
-                theirs.append(spiff_took)
+            for name in order[index % 3 :] + order[: index % 3]:
+                seconds = runs[name](index)
+                if index >= WARMUP:
+                    took[name].append(seconds)
         spiff_engine_seconds = sides.spiff.engine_seconds
         statements = {}
         for name, run in (("ours", sides.run_ours), ("spiff", sides.run_spiff)):
@@ -148,23 +158,26 @@ def measure_steps(env: BenchEnv, log_dir: Path) -> dict:
             statements[name] = len(sent) / (COUNTED * STEPS_PER_CASE)
         if not sides.spiff.is_completed(sides.spiff_cases[-1]):
             raise RuntimeError("the last SpiffWorkflow case did not complete")
+        if not sides.bare.is_completed(sides.bare_cases[WARMUP + CASES - 1]):
+            raise RuntimeError("the last bare case did not complete")
     finally:
         Session.remove()
         Session.configure(bind=None)
         drop_named(url)
-    return _figures(ours, theirs, sides.timer, spiff_engine_seconds, statements)
+    return _figures(took, sides.timer, spiff_engine_seconds, statements)
 
 
 def _figures(
-    ours: list[list[float]],
-    theirs: list[list[float]],
+    took: dict[str, list[list[float]]],
     timer: StepTimer,
     spiff_engine_seconds: float,
     statements: dict[str, float],
 ) -> dict:
     steps = CASES * STEPS_PER_CASE
+    ours = took["ours"]
     ours_summary = _summary([s for case in ours for s in case])
-    spiff_summary = _summary([s for case in theirs for s in case])
+    spiff_summary = _summary([s for case in took["spiff"] for s in case])
+    bare_summary = _summary([s for case in took["bare"] for s in case])
     by_step = [[case[position] for case in ours] for position in range(STEPS_PER_CASE)]
     return {
         "cases": CASES,
@@ -176,6 +189,9 @@ def _figures(
         "spiff_step_ms": spiff_summary["mean_ms"],
         "step_over_spiff": round(ours_summary["mean_ms"] / spiff_summary["mean_ms"], 3),
         "step_over_spiff_p50": round(ours_summary["p50_ms"] / spiff_summary["p50_ms"], 3),
+        "bare": bare_summary,
+        "bare_step_ms": bare_summary["mean_ms"],
+        "bare_over_spiff": round(bare_summary["mean_ms"] / spiff_summary["mean_ms"], 3),
         "apply_ms": round(timer.seconds["apply"] / steps * 1000, 3),
         "apply_calls_per_step": round(timer.calls["apply"] / steps, 2),
         "write_pending_ms": round(timer.seconds["write_pending"] / steps * 1000, 3),
