@@ -46,7 +46,10 @@ PHONE_IN_COMMENT = "13911112222"
 def _counts(**done: int) -> dict:
     """What anonymise_expired() returns: the given counts, the others 0."""
     return (
-        dict.fromkeys(("cases", "accounts", "refresh_tokens", "cases_left", "orphan_files"), 0)
+        dict.fromkeys(
+            ("cases", "accounts", "refresh_tokens", "cases_left", "accounts_left", "orphan_files"),
+            0,
+        )
         | done
     )
 
@@ -221,6 +224,41 @@ def test_a_dormant_applicant_account_is_emptied_and_can_no_longer_log_in(client)
     Session.remove()
     login = client.post("/api/v1/auth/login", json={"username": phone, "password": PASSWORD})
     assert login.status_code == 401
+
+
+def test_an_account_that_cannot_be_erased_does_not_hold_back_the_others(
+    client, monkeypatch, caplog
+):
+    accounts = [register(client, phone=f"1390000{n:04d}")[1] for n in range(4)]
+    bad_account = accounts[1]
+    for account in accounts:
+        _age(User, account, DAYS + 1, "created_at")
+        _age(User, account, DAYS + 1, "last_signed_in_at")
+    empty = retention_service._empty
+
+    def failing(user, now):
+        if user.id == bad_account:
+            raise ValueError(f"unreadable name {SPOUSE}")  # its text must not be logged
+        empty(user, now)
+
+    monkeypatch.setattr(retention_service, "_empty", failing)
+    rules = RetentionRules(DAYS, RULES.documents_dir, batch=2)  # the bad account shares a batch
+
+    assert anonymise_expired(rules) == _counts(accounts=3, accounts_left=1)
+    assert anonymise_expired(rules) == _counts(accounts_left=1)  # tried again; no second alert
+    session = Session()
+    states = dict(session.execute(select(User.id, User.anonymised_at)).all())
+    assert states[bad_account] is None
+    assert all(states[account] for account in accounts if account != bad_account)
+    alerts = session.scalars(select(Alert).where(Alert.kind == "retention_failed")).all()
+    Session.remove()
+    assert [(alert.subject, SPOUSE in alert.message) for alert in alerts] == [
+        (f"#{bad_account}", False)
+    ]
+    assert f"account #{bad_account}" in caplog.text and SPOUSE not in caplog.text
+
+    monkeypatch.setattr(retention_service, "_empty", empty)  # mended
+    assert anonymise_expired(rules) == _counts(accounts=1)
 
 
 def test_expired_refresh_tokens_are_deleted_and_live_ones_kept(client):

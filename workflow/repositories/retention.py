@@ -94,25 +94,31 @@ def erase_around_cases(session: OrmSession, cases: list[Application]) -> list[st
     return stored_names
 
 
-def lock_dormant_applicants(session: OrmSession, cutoff: datetime, limit: int) -> list[User]:
+def lock_dormant_applicants(
+    session: OrmSession,
+    cutoff: datetime,
+    limit: int,
+    leave: Collection[int] = (),
+    only: Collection[int] | None = None,
+) -> list[User]:
     """Applicant accounts registered before `cutoff`, not signed in since, with no case left
-    linked to them (open, or closed and still in its period) and no identity claim waiting."""
+    linked to them (open, or closed and still in its period) and no identity claim waiting;
+    locked, skipping those another run holds. `leave` and `only` as for lock_closed_before."""
     last_used = func.coalesce(User.last_signed_in_at, User.created_at)
+    query = select(User).where(
+        User.role == str(Role.APPLICANT),
+        User.anonymised_at.is_(None),
+        User.created_at < cutoff,
+        last_used < cutoff,
+        ~exists().where(Application.applicant_id == User.id),
+        ~exists().where(IdentityClaim.claimant_id == User.id, IdentityClaim.status == OPEN),
+    )
+    if leave:
+        query = query.where(User.id.not_in(list(leave)))
+    if only is not None:
+        query = query.where(User.id.in_(list(only)))
     return list(
-        session.scalars(
-            select(User)
-            .where(
-                User.role == str(Role.APPLICANT),
-                User.anonymised_at.is_(None),
-                User.created_at < cutoff,
-                last_used < cutoff,
-                ~exists().where(Application.applicant_id == User.id),
-                ~exists().where(IdentityClaim.claimant_id == User.id, IdentityClaim.status == OPEN),
-            )
-            .order_by(User.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        session.scalars(query.order_by(User.id).limit(limit).with_for_update(skip_locked=True))
     )
 
 

@@ -12,18 +12,21 @@ refresh tokens are deleted on the way.
 
 Each batch is one transaction over rows locked with SKIP LOCKED, so two runs at once never take
 the same row; a document's file is removed once its row's deletion has committed. A batch that
-fails is taken again case by case, so one case that cannot be erased (an error in its data, say)
-does not hold back the others: it is left for the next run, logged, and raised once as an alert
-for admins. A database that is down fails the run instead, for the task to retry it. Files in
-the documents folder that no row names (an upload or a run that died half-way) go too.
+fails is taken again row by row, so one case or account that cannot be erased (an error in its
+data, say) does not hold back the others: it is left for the next run, logged by its reference
+or id, and raised once as an alert for admins. A database that is down fails the run instead,
+for the task to retry it. Files in the documents folder that no row names (an upload or a run
+that died half-way) go too.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session as OrmSession
 
 from workflow.audit import ERASABLE, redact
 from workflow.db import Session
@@ -54,76 +57,100 @@ class RetentionRules:
     batch: int = 200
 
 
+@dataclass(frozen=True)
+class _Erasable:
+    """Cases or accounts: how to lock the next ones past their period (the `limit` oldest, or
+    those among `only`, never those in `leave`), erase and commit them, and name one in a log
+    line or an alert without its personal data (a case's reference, an account's id)."""
+
+    noun: str
+    lock: Callable[..., list]
+    erase: Callable[[OrmSession, list], int]
+    name: Callable[[object], str]
+
+
 def anonymise_expired(rules: RetentionRules, now: datetime | None = None) -> dict:
-    """Erase every case and account whose period has ended; returns how many of each, and of
-    the expired refresh tokens deleted."""
+    """Erase every case and account whose period has ended; returns how many of each (and of
+    those left for the next run), of the expired refresh tokens deleted and of the orphan
+    files removed."""
     now = now or utcnow()
     cutoff = now - timedelta(days=rules.days)
     session = Session()
-    counts = {
-        "cases": 0,
-        "accounts": 0,
-        "refresh_tokens": retention.prune_refresh_tokens(session, now),
-    }
+    counts = {"refresh_tokens": retention.prune_refresh_tokens(session, now)}
     session.commit()
-    left: set[int] = set()  # cases that failed alone: the next run tries them again
-    while (erased := _next_batch(rules, cutoff, left)) is not None:
-        counts["cases"] += erased
-    while done := _anonymise_accounts(rules, cutoff):
-        counts["accounts"] += done
-    counts["cases_left"] = len(left)
+    cases = _Erasable(
+        "case",
+        lambda session, **which: retention.lock_closed_before(session, CLOSED, cutoff, **which),
+        lambda session, rows: _erase_cases(rules, session, rows),
+        lambda case: case.reference,
+    )
+    accounts = _Erasable(
+        "account",
+        lambda session, **which: retention.lock_dormant_applicants(session, cutoff, **which),
+        _erase_accounts,
+        lambda user: f"#{user.id}",
+    )
+    # Accounts after cases: an account is dormant only once its last case has let it go.
+    for kind, erasable in (("cases", cases), ("accounts", accounts)):
+        left: set[int] = set()  # rows that failed alone: the next run tries them again
+        counts[kind] = 0
+        while (erased := _next_batch(erasable, rules.batch, left)) is not None:
+            counts[kind] += erased
+        counts[f"{kind}_left"] = len(left)
     counts["orphan_files"] = remove_orphan_files(rules.documents_dir, now)
     if any(counts.values()):
         log.info("retention: anonymised %s", counts)
     return counts
 
 
-def _next_batch(rules: RetentionRules, cutoff: datetime, left: set[int]) -> int | None:
-    """Erases the next batch of cases; how many it erased, or None when none is left to try."""
+def _next_batch(erasable: _Erasable, batch: int, left: set[int]) -> int | None:
+    """Erases the next batch; how many it erased, or None when none is left to try. A batch that
+    fails is taken again one row at a time, so one row that cannot be erased holds back no
+    other; a database that is away fails the run instead, for the task to retry it."""
     session = Session()
-    cases = retention.lock_closed_before(session, CLOSED, cutoff, rules.batch, leave=left)
-    if not cases:
+    rows = erasable.lock(session, limit=batch, leave=left)
+    if not rows:
         session.rollback()
         return None
-    case_ids = [case.id for case in cases]
+    ids = [row.id for row in rows]
     try:
-        return _erase_cases(rules, session, cases)
-    except OperationalError:  # the database, not a case: the task retries the run
+        return erasable.erase(session, rows)
+    except OperationalError:
         session.rollback()
         raise
-    except Exception:  # which case is at fault is found by taking them one at a time
+    except Exception:  # which row is at fault is found by taking them one at a time
         session.rollback()
     erased = 0
-    for case_id in case_ids:
+    for row_id in ids:
         session = Session()
-        cases = retention.lock_closed_before(session, CLOSED, cutoff, 1, only=[case_id])
-        if not cases:  # erased meanwhile by another run
+        rows = erasable.lock(session, limit=1, only=[row_id])
+        if not rows:  # erased meanwhile by another run
             session.rollback()
             continue
-        reference = cases[0].reference
+        name = erasable.name(rows[0])
         try:
-            erased += _erase_cases(rules, session, cases)
+            erased += erasable.erase(session, rows)
         except OperationalError:
             session.rollback()
             raise
         except Exception as error:
             session.rollback()
-            left.add(case_id)
-            _report_left(reference, error)
+            left.add(row_id)
+            _report_left(erasable.noun, name, error)
     return erased
 
 
-def _report_left(reference: str, error: Exception) -> None:
+def _report_left(noun: str, name: str, error: Exception) -> None:
     # The error's class only: its text may quote the data being erased.
-    name = type(error).__name__
-    log.error("retention: case %s left for the next run: %s", reference, name)
+    kind = type(error).__name__
+    log.error("retention: %s %s left for the next run: %s", noun, name, kind)
     session = Session()
     alerts.add_once(
         session,
         "retention_failed",
-        reference,
-        f"The personal data of case {reference} could not be erased ({name}); the retention "
-        "job leaves it and tries it again on its next run.",
+        name,
+        f"The personal data of {noun} {name} could not be erased ({kind}); the retention job"
+        " leaves it and tries it again on its next run.",
     )
     session.commit()
 
@@ -184,12 +211,7 @@ def statistics_of(session, case: Application) -> dict:
     return kept
 
 
-def _anonymise_accounts(rules: RetentionRules, cutoff: datetime) -> int:
-    session = Session()
-    users = retention.lock_dormant_applicants(session, cutoff, rules.batch)
-    if not users:
-        session.rollback()
-        return 0
+def _erase_accounts(session: OrmSession, users: list[User]) -> int:
     retention.erase_around_accounts(session, [user.id for user in users])
     now = utcnow()
     for user in users:
