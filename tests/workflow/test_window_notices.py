@@ -1,6 +1,8 @@
 """Broadcasts and the morning digest: one task per window, each window's rows written once."""
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, update
@@ -145,4 +147,21 @@ def test_beat_asks_for_the_digest_through_the_morning_and_it_starts_once(clean, 
     # The 08:30 ask was lost (broker down): the next one starts the day's digest, once.
     assert ask_at(8, 35) == {"windows": 23}
     assert ask_at(8, 40) == {"windows": 0}
+    assert len(_window_messages()) == 23
+
+
+def test_two_beats_asking_at_once_start_the_digest_once(clean):
+    working, _ = _working_and_not()
+    together = threading.Barrier(2)
+
+    def ask() -> int:
+        together.wait()
+        try:
+            return start_digest(working)
+        finally:
+            Session.remove()
+
+    with ThreadPoolExecutor(2) as pool:
+        told = sorted(pool.map(lambda _: ask(), range(2)))
+    assert told == [0, 23]
     assert len(_window_messages()) == 23

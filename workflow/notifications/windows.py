@@ -90,12 +90,13 @@ def start_digest(today: dt.date) -> int:
         session.rollback()
         return 0
     session.add(ScheduledRun(job=DAILY_DIGEST, run_on=today, started_at=utcnow()))
-    windows = _fan_out(session, f"digest:{today.isoformat()}", DAILY_DIGEST)
     try:
-        session.commit()
-    except IntegrityError:  # the same day's row, committed meanwhile by another ask
+        session.flush()  # a second beat asking at once waits here, then finds the first's row
+    except IntegrityError:
         session.rollback()
         return 0
+    windows = _fan_out(session, f"digest:{today.isoformat()}", DAILY_DIGEST)
+    session.commit()
     return windows
 
 
