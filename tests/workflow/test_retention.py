@@ -155,6 +155,21 @@ def test_the_nightly_task_reads_its_period_and_folder_from_the_settings(app, cli
         assert anonymise_expired_task.run() == _counts(cases=1)
 
 
+def test_an_answer_its_field_could_not_hold_now_is_erased_with_the_rest(client, closed):
+    # Filed before talent_tier became a choice, say: free text under a field kept by type.
+    _, clerk, case_id = closed
+    session = Session()
+    case = session.get(Application, case_id)
+    case.form = {**case.form, "talent_tier": SPOUSE, "spouse_currently_employed": "否"}
+    case.updated_at = utcnow() - timedelta(days=DAYS + 1)
+    session.commit()
+    Session.remove()
+
+    assert anonymise_expired(RULES) == _counts(cases=1)
+    shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(clerk)).json
+    assert set(shown["form"]) == {"spouse_degree"}
+
+
 def test_a_case_that_cannot_be_erased_does_not_hold_back_the_others(
     client, closed, monkeypatch, caplog
 ):

@@ -20,6 +20,7 @@ that died half-way) go too.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,8 +41,8 @@ from workflow.repositories import alerts, documents, retention
 log = logging.getLogger(__name__)
 
 CLOSED = TERMINAL | {Status.CONCLUDED}
-# Form answers kept by their field's type; a date keeps its year; any other answer goes.
-_KEPT_TYPES = frozenset({"choice", "boolean", "integer", "number"})
+# Form answers are kept by their field's type (statistics_of); a date keeps its year.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Who acted is kept for staff (accountability), erased where it was the applicant.
 _STAFF_ACTED = tuple(name for name in ERASABLE if name != "actor_id")
 # An upload writes its file before its row commits, within seconds: older files with no row are
@@ -198,17 +199,34 @@ def remove_orphan_files(directory: Path, now: datetime) -> int:
 
 
 def statistics_of(session, case: Application) -> dict:
-    """The answers of the case's form that say nothing about who the applicant is."""
+    """The answers of the case's form that say nothing about who the applicant is.
+
+    Read by the policy's form as it is now, which may not be the form the case was filed on: an
+    answer is kept only if it is a value its field's type can hold (one of a choice's values, a
+    yes/no, a number, a date's year), so text filed before a field became a choice goes."""
     terms = policy_terms(session, case.policy_code)
-    types = {spec["name"]: spec["type"] for spec in (terms.form_fields if terms else [])}
+    specs = {spec["name"]: spec for spec in (terms.form_fields if terms else [])}
     kept = {}
     for name, value in (case.form or {}).items():
-        kind = types.get(name)
-        if kind in _KEPT_TYPES:
-            kept[name] = value
-        elif kind == "date" and isinstance(value, str):
-            kept[name] = value[:4]
+        if name in specs and (answer := _statistic(specs[name], value)) is not None:
+            kept[name] = answer
     return kept
+
+
+def _statistic(spec: dict, value: object) -> object | None:
+    match spec["type"]:
+        case "choice":
+            choices = {choice["value"] for choice in spec.get("choices", [])}
+            return value if isinstance(value, str) and value in choices else None
+        case "boolean":
+            return value if isinstance(value, bool) else None
+        case "integer" | "number":
+            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            return value if is_number else None
+        case "date":
+            is_date = isinstance(value, str) and _DATE.fullmatch(value)
+            return value[:4] if is_date else None
+    return None
 
 
 def _erase_accounts(session: OrmSession, users: list[User]) -> int:
