@@ -3,20 +3,24 @@
 import io
 import itertools
 import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jwt
+import yaml
 from PIL import Image
 from pypdf import PdfWriter
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from stdnum.cn import ric
 
-from config import TestConfig
+from config import SEED_DIR, TestConfig
 from config.queues import TaskNames
 from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
-from workflow.models import Application, Notification, OutboxMessage, User
+from workflow.models import Application, Notification, OutboxMessage, Policy, PolicyVersion, User
 from workflow.notifications import PHONE_CODE
 from workflow.notifications.account_notices import text_to_send
 from workflow.notifications.dispatch import dispatch_notices
@@ -26,6 +30,7 @@ from workflow.repositories.reference import get_user_by_phone
 from workflow.services.accounts import create_staff_user
 from workflow.services.documents import DocumentRules, add_document
 from workflow.services.precheck import precheck_cases
+from workflow.services.seeding import seed_reference_data
 
 PASSWORD = "correct-horse-42"
 _seq = itertools.count(1)
@@ -283,3 +288,31 @@ def inbox(client, token: str, query: str = "") -> list[dict]:
     """The caller's notifications once the worker has dispatched every waiting notice."""
     run_dispatch()
     return client.get(f"/api/v1/notifications{query}", headers=auth(token)).json["items"]
+
+
+@contextmanager
+def changed_policy_seed(
+    directory: Path, code: str, change: Callable[[dict], None]
+) -> Iterator[tuple[Path, int]]:
+    """A copy of seed/ in `directory` with policy `code` changed by `change` (in place): (the
+    copy, the policy's current version). Not seeded here; afterwards the versions seeding it
+    made are removed and the real seed files are loaded again."""
+    seed_dir = directory / "seed"
+    shutil.copytree(SEED_DIR, seed_dir)
+    path = seed_dir / "policies.yaml"
+    policies = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(next(p for p in policies if p["code"] == code))
+    path.write_text(yaml.safe_dump(policies, allow_unicode=True), encoding="utf-8")
+    before = Session().get(Policy, code).current_version
+    Session.remove()
+    yield seed_dir, before
+    session = Session()
+    session.execute(
+        delete(PolicyVersion).where(
+            PolicyVersion.policy_code == code, PolicyVersion.version > before
+        )
+    )
+    session.commit()
+    seed_reference_data(SEED_DIR)
+    assert Session().get(Policy, code).current_version == before
+    Session.remove()

@@ -1,6 +1,7 @@
 """A case's basic conditions, each failure a correction item, all listed at once (一次性告知):
-the applicant's identity number, one open or granted case per policy, the policy's rules, and
-the policy's required documents that have not been uploaded for the case.
+the applicant's identity number, one open or granted case per policy, the rules, and the required
+documents that have not been uploaded for the case; rules and documents are those of the policy
+version the case was filed under.
 
 The worker's pre-check and a window's correction notice both list them from here.
 """
@@ -10,7 +11,7 @@ import datetime as dt
 from workflow.eligibility import failed_rules
 from workflow.identity import age_on, normalise_id_number
 from workflow.models import Application, User
-from workflow.policies import PolicyTerms
+from workflow.policies import VersionTerms
 
 
 def _item(code: str, field: str, message_zh: str, message_en: str) -> dict:
@@ -29,7 +30,7 @@ def missing_document(document: dict) -> dict:
 
 def case_problems(
     case: Application,
-    policy: PolicyTerms,
+    terms: VersionTerms,
     applicant: User,
     today: dt.date,
     provided: set[str],
@@ -38,7 +39,7 @@ def case_problems(
     """Every condition `case` fails. `provided`: the codes of the documents uploaded for it (a
     required one missing is an item; a secondary one is the window's call: 容缺受理).
     `earliest_open`: the (id, reference) of the applicant's earliest open or granted case for
-    the policy, where the check is wanted."""
+    the policy, where the check is wanted (the policy allows one such case only)."""
     problems = []
     id_number = normalise_id_number(applicant.id_number or "")
     if id_number is None:
@@ -51,7 +52,7 @@ def case_problems(
             )
         )
     # The earliest case wins, so two cases checked at once cannot both be sent back.
-    if earliest_open is not None and not policy.allows_multiple_open:
+    if earliest_open is not None:
         first_id, first_reference = earliest_open
         if first_id < case.id:
             problems.append(
@@ -64,10 +65,10 @@ def case_problems(
                 )
             )
     facts = {"age": age_on(id_number, today) if id_number else None}
-    problems.extend(failed_rules(policy.eligibility_rules, case.form, facts))
+    problems.extend(failed_rules(terms.eligibility_rules, case.form, facts))
     problems.extend(
         missing_document(document)
-        for document in policy.required_documents
+        for document in terms.required_documents
         if document.get("required") and document["code"] not in provided
     )
     return problems

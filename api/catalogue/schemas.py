@@ -61,7 +61,10 @@ class PolicySchema(Schema):
     lead_department = fields.String()
     version = fields.Integer(
         attribute="current_version",
-        metadata={"description": "The route version new cases start under"},
+        metadata={
+            "description": "The version new cases are filed under: its form, documents, rules "
+            "and route are the ones shown here"
+        },
     )
     route = fields.List(fields.Nested(StageSchema))
     promised_working_days = fields.Integer(
@@ -82,3 +85,17 @@ class WindowSchema(Schema):
     level = fields.String()
     township_zh = fields.String(allow_none=True)
     township_en = fields.String(allow_none=True)
+
+
+class PolicyVersionSchema(Schema):
+    """A version as the cases filed under it keep it (`policy_version` on a case)."""
+
+    code = fields.String(attribute="policy_code")
+    version = fields.Integer()
+    created_at = fields.DateTime(metadata={"description": "When it was seeded"})
+    route = fields.List(fields.Nested(StageSchema), attribute="numbered_route")
+    promised_working_days = fields.Integer()
+    statutory_working_days = fields.Integer()
+    form_fields = fields.List(fields.Nested(FormFieldSchema))
+    required_documents = fields.List(fields.Nested(DocumentSchema))
+    eligibility_rules = fields.List(fields.Nested(RuleSchema))

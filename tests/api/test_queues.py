@@ -83,7 +83,7 @@ def test_a_case_keeps_the_route_version_it_started_under(client, second_transpor
     session.add(
         PolicyVersion(
             policy_code="transport", version=2, promised_working_days=5,
-            statutory_working_days=10,
+            statutory_working_days=10, form_fields=[], required_documents=[], eligibility_rules=[],
             route=[{"code": "other", "departments": ["finance"], "sign": "one", "working_days": 2}],
         )
     )  # fmt: skip

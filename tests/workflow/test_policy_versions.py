@@ -1,12 +1,10 @@
 """A policy's route is versioned data: seeding adds a version only when the route or days change."""
 
-import shutil
-
 import pytest
-import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from config import SEED_DIR
+from tests.factories import changed_policy_seed
 from workflow.db import Session
 from workflow.models import Policy, PolicyVersion
 from workflow.policies import Stage, policy_terms, route_of
@@ -23,24 +21,12 @@ def _versions(code: str | None = None) -> list[tuple[str, int]]:
 @pytest.fixture
 def changed_transport(app, clean, tmp_path):
     """Seed files where transport's route takes a day less; the real versions come back after."""
-    seed_dir = tmp_path / "seed"
-    shutil.copytree(SEED_DIR, seed_dir)
-    path = seed_dir / "policies.yaml"
-    policies = yaml.safe_load(path.read_text(encoding="utf-8"))
-    transport = next(p for p in policies if p["code"] == "transport")
-    transport["route"][0]["working_days"] -= 1
-    path.write_text(yaml.safe_dump(policies, allow_unicode=True), encoding="utf-8")
-    before = Session().get(Policy, "transport").current_version
-    yield seed_dir, before
-    session = Session()
-    session.execute(
-        delete(PolicyVersion).where(
-            PolicyVersion.policy_code == "transport", PolicyVersion.version > before
-        )
-    )
-    session.commit()
-    seed_reference_data(SEED_DIR)
-    assert Session().get(Policy, "transport").current_version == before
+
+    def one_day_less(transport: dict) -> None:
+        transport["route"][0]["working_days"] -= 1
+
+    with changed_policy_seed(tmp_path, "transport", one_day_less) as changed:
+        yield changed
 
 
 def test_every_policy_has_its_current_version_and_reseeding_adds_none(app, clean):

@@ -45,9 +45,6 @@ class Policy(Base):
     statutory_working_days: Mapped[int] = mapped_column(Integer)
     current_version: Mapped[int] = mapped_column(Integer)
     allows_multiple_open: Mapped[bool] = mapped_column(Boolean, default=False)
-    form_fields: Mapped[list] = mapped_column(JSONDocument)
-    required_documents: Mapped[list] = mapped_column(JSONDocument)
-    eligibility_rules: Mapped[list] = mapped_column(JSONDocument)
 
     current: Mapped["PolicyVersion"] = relationship(
         primaryjoin="and_(Policy.code == foreign(PolicyVersion.policy_code), "
@@ -58,14 +55,28 @@ class Policy(Base):
 
     @property
     def route(self) -> list[dict]:
-        """The current version's stages, numbered from 0 as a case's steps are."""
-        return [{"position": n, **stage} for n, stage in enumerate(self.current.route)]
+        return self.current.numbered_route
+
+    # What a case filed now is judged by: the current version's.
+    @property
+    def form_fields(self) -> list[dict]:
+        return self.current.form_fields
+
+    @property
+    def required_documents(self) -> list[dict]:
+        return self.current.required_documents
+
+    @property
+    def eligibility_rules(self) -> list[dict]:
+        return self.current.eligibility_rules
 
 
 class PolicyVersion(Base):
-    """A policy's route and day counts as they stood from one seeding on; never changed after.
+    """What a policy asks and how it is handled, as it stood from one seeding on: the form, the
+    documents, the eligibility rules, the route and the day counts. Never changed after.
 
-    A case keeps the version it started under, so a new route applies only to new cases.
+    A case keeps the version it was filed under: it is checked, corrected and reviewed by the
+    terms it was filed on, and a change applies only to new cases.
     """
 
     __tablename__ = "policy_versions"
@@ -78,4 +89,12 @@ class PolicyVersion(Base):
     route: Mapped[list] = mapped_column(JSONDocument)
     promised_working_days: Mapped[int] = mapped_column(Integer)
     statutory_working_days: Mapped[int] = mapped_column(Integer)
+    form_fields: Mapped[list] = mapped_column(JSONDocument)
+    required_documents: Mapped[list] = mapped_column(JSONDocument)
+    eligibility_rules: Mapped[list] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def numbered_route(self) -> list[dict]:
+        """The stages, numbered from 0 as a case's steps are."""
+        return [{"position": n, **stage} for n, stage in enumerate(self.route)]

@@ -1,4 +1,4 @@
-"""The versions of each policy's route."""
+"""The versions of each policy's terms (form, documents, rules, route, day counts)."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession

@@ -18,7 +18,7 @@ from workflow.errors import Forbidden, InvalidInput, NotFound, TooLarge
 from workflow.lifecycle import Action, Role, transition_for
 from workflow.models import Document
 from workflow.models._types import utcnow
-from workflow.policies import policy_terms
+from workflow.policies import case_terms
 from workflow.repositories import applications, documents
 from workflow.transitions import apply
 
@@ -46,7 +46,7 @@ def add_document(
     case = applications.get_visible(session, actor, case_id)
     on_behalf_of = _on_behalf_of(actor, case.applicant_id)
     transition_for(case.status, Action.ADD_DOCUMENT, Role.APPLICANT)  # 409 naming the status
-    codes = {d["code"] for d in policy_terms(session, case.policy_code).required_documents}
+    codes = {d["code"] for d in case_terms(session, case).required_documents}
     # The file is checked outside any transaction: decoding a large image takes a while, and on
     # SQLite an open transaction holds the database's write lock.
     session.rollback()

@@ -18,7 +18,7 @@ from workflow.db import Session
 from workflow.lifecycle import Action
 from workflow.models import Application
 from workflow.models._types import utcnow
-from workflow.policies import policy_terms
+from workflow.policies import case_terms, policy_terms
 from workflow.repositories import applications, documents, reference
 from workflow.transitions import apply
 
@@ -85,13 +85,14 @@ def _precheck_batch(
     failed: set[int] = set()
     for case in cases:
         try:
+            one_open_only = not policies[case.policy_code].allows_multiple_open
             problems = case_problems(
                 case,
-                policies[case.policy_code],
+                case_terms(session, case),
                 applicants[case.applicant_id],
                 today,
                 provided.get(case.id, set()),
-                earliest.get((case.applicant_id, case.policy_code), (case.id, "")),
+                earliest.get((case.applicant_id, case.policy_code)) if one_open_only else None,
             )
         except Exception as error:  # this case's own failure: the others go on
             failed.add(case.id)

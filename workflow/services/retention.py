@@ -35,7 +35,7 @@ from workflow.documents import storage
 from workflow.lifecycle import TERMINAL, Role, Status
 from workflow.models import Application, User
 from workflow.models._types import utcnow
-from workflow.policies import policy_terms
+from workflow.policies import case_terms
 from workflow.repositories import alerts, documents, retention
 
 log = logging.getLogger(__name__)
@@ -199,13 +199,11 @@ def remove_orphan_files(directory: Path, now: datetime) -> int:
 
 
 def statistics_of(session, case: Application) -> dict:
-    """The answers of the case's form that say nothing about who the applicant is.
-
-    Read by the policy's form as it is now, which may not be the form the case was filed on: an
-    answer is kept only if it is a value its field's type can hold (one of a choice's values, a
-    yes/no, a number, a date's year), so text filed before a field became a choice goes."""
-    terms = policy_terms(session, case.policy_code)
-    specs = {spec["name"]: spec for spec in (terms.form_fields if terms else [])}
+    """The answers of the case's form that say nothing about who the applicant is, read by the
+    form the case was filed on: an answer is kept only if it is a value its field's type can
+    hold (one of a choice's values, a yes/no, a number, a date's year), so nothing typed into a
+    free-text field survives, whatever the stored form holds."""
+    specs = {spec["name"]: spec for spec in case_terms(session, case).form_fields}
     kept = {}
     for name, value in (case.form or {}).items():
         if name in specs and (answer := _statistic(specs[name], value)) is not None:

@@ -1,7 +1,8 @@
 """Load the reference data (and, where the config allows, demo accounts) from seed/*.yaml.
 
 Idempotent: rows are upserted by code, existing accounts are left as they are, and a policy
-gets a new version only when its route or its day counts differ from its latest version.
+gets a new version only when its terms (form, documents, rules, route, day counts) differ from
+its latest version's.
 """
 
 from pathlib import Path
@@ -28,8 +29,12 @@ from workflow.services.calendar import seed_calendar
 
 POLICY_KEYS = (
     "code", "name_zh", "name_en", "description_zh", "description_en", "lead_department",
-    "promised_working_days", "statutory_working_days", "allows_multiple_open", "form_fields",
-    "required_documents", "eligibility_rules",
+    "promised_working_days", "statutory_working_days", "allows_multiple_open",
+)  # fmt: skip
+# What a version fixes for the cases filed under it, besides the route.
+VERSION_KEYS = (
+    "promised_working_days", "statutory_working_days", "form_fields", "required_documents",
+    "eligibility_rules",
 )  # fmt: skip
 
 
@@ -59,29 +64,17 @@ def seed_reference_data(seed_dir: Path) -> dict:
 
 
 def _seed_policy(session: OrmSession, row: dict) -> None:
-    route = [_stored_stage(stage) for stage in row["route"]]
-    terms = (route, row["promised_working_days"], row["statutory_working_days"])
+    terms = {key: row[key] for key in VERSION_KEYS}
+    terms["route"] = [_stored_stage(stage) for stage in row["route"]]
     latest = policy_versions.get_latest_version(session, row["code"])
-    unchanged = latest is not None and terms == (
-        latest.route,
-        latest.promised_working_days,
-        latest.statutory_working_days,
-    )
+    unchanged = latest is not None and terms == {key: getattr(latest, key) for key in terms}
     version = latest.version if unchanged else (latest.version + 1 if latest else 1)
     fields = {key: row[key] for key in POLICY_KEYS if key in row}
     policy = session.merge(Policy(**fields, current_version=version))
     if unchanged:
         return
     session.flush()  # the policy row first: the version refers to it
-    session.add(
-        PolicyVersion(
-            policy_code=row["code"],
-            version=version,
-            route=route,
-            promised_working_days=terms[1],
-            statutory_working_days=terms[2],
-        )
-    )
+    session.add(PolicyVersion(policy_code=row["code"], version=version, **terms))
     # Sessions keep objects after commit; a loaded `current` would still show the old version.
     session.expire(policy, ["current"])
 

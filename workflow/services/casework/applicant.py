@@ -4,15 +4,15 @@ from workflow.deadlines import RECTIFICATION_WORKING_DAYS, local_today, working_
 from workflow.forms import clean_form
 from workflow.lifecycle import Role
 from workflow.models import RectificationTask
-from workflow.policies import policy_terms
+from workflow.policies import case_terms
 from workflow.services.casework.request import Request, require, take
 
 
 def resubmit(session, case, request: Request, role: Role) -> None:
-    """With a corrected form, or without one when only documents were missing (uploaded since)."""
+    """With a corrected form (on the form the case was filed on), or without one when only
+    documents were missing (uploaded since)."""
     if request.form is not None:
-        policy = policy_terms(session, case.policy_code)
-        case.form = clean_form(policy.form_fields, request.form)
+        case.form = clean_form(case_terms(session, case).form_fields, request.form)
     case.correction_items, case.correction_due = [], None
     case.automatic_failures = 0
     take(session, case, request, role, data={"form": case.form})

@@ -9,7 +9,7 @@ from workflow.deadlines import local_today
 from workflow.errors import Conflict, InvalidInput
 from workflow.lifecycle import Action, Role
 from workflow.models import Application
-from workflow.policies import policy_terms
+from workflow.policies import case_terms
 from workflow.repositories import documents, reference
 from workflow.review import open_first_stage
 from workflow.services.casework.request import Request, require, take
@@ -22,8 +22,8 @@ def accept(session, case, request: Request, role: Role) -> None:
 
 
 def accept_provisional(session, case, request: Request, role: Role) -> None:
-    policy = policy_terms(session, case.policy_code)
-    secondary = {d["code"] for d in policy.required_documents if not d.get("required")}
+    terms = case_terms(session, case)
+    secondary = {d["code"] for d in terms.required_documents if not d.get("required")}
     documents = require(
         request.documents, "documents", "Name the secondary documents still missing."
     )
@@ -63,13 +63,13 @@ def request_correction(session, case, request: Request, role: Role) -> None:
     """The notice lists everything at once: the conditions the case fails (as the pre-check
     finds them, required documents not uploaded among them), the clerk's own items and the
     documents the clerk asks for again (an uploaded one that is unreadable, a secondary one)."""
-    policy = policy_terms(session, case.policy_code)
+    terms = case_terms(session, case)
     applicant = reference.get_users(session, {case.applicant_id})[case.applicant_id]
     provided = documents.provided_codes(session, [case.id]).get(case.id, set())
-    items = case_problems(case, policy, applicant, local_today(), provided)
+    items = case_problems(case, terms, applicant, local_today(), provided)
     items += [dict(item) for item in request.items or []]
     listed = {item["code"] for item in items}
-    policy_documents = {d["code"]: d for d in policy.required_documents}
+    policy_documents = {d["code"]: d for d in terms.required_documents}
     for code in request.documents or []:
         if code not in policy_documents:
             raise InvalidInput(
