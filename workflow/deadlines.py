@@ -27,6 +27,9 @@ from workflow.repositories.calendar import load_calendar
 # RECTIFICATION_WORKING_DAYS after it.
 CORRECTION_WORKING_DAYS = 15
 RECTIFICATION_WORKING_DAYS = 15
+# An applicant is reminded once when a correction or a pledge falls due within this many working
+# days (the deadline sweep), unless the notice that set the date was already that close.
+REMIND_WORKING_DAYS = 2
 _LEVELS = ("green", "yellow", "red")
 
 
@@ -39,6 +42,18 @@ def working_days_after(session: OrmSession, start: dt.date, days: int) -> dt.dat
     return load_calendar(session).add_working_days(start, days).date
 
 
+def reminder_window_ends(session: OrmSession, today: dt.date) -> dt.date:
+    """The last due date the sweep reminds of today."""
+    return working_days_after(session, today, REMIND_WORKING_DAYS)
+
+
+def set_due_reminder(session: OrmSession, case: Application, due: dt.date) -> None:
+    """A new correction or pledge date: the sweep reminds the applicant of it once it is near,
+    unless it is near already, when the notice giving it is the reminder."""
+    near = due <= reminder_window_ends(session, local_today())
+    case.reminded_due = due if near else None
+
+
 def apply_clock(session: OrmSession, case: Application, effect: Clock, action: str, data: dict):
     """Start, pause, resume, extend or stop the case's clock; returns what the event records."""
     calendar, today = load_calendar(session), local_today()
@@ -49,6 +64,7 @@ def apply_clock(session: OrmSession, case: Application, effect: Clock, action: s
             if given
             else calendar.add_working_days(today, CORRECTION_WORKING_DAYS).date
         )
+        set_due_reminder(session, case, case.correction_due)
         return {"answer_due": case.correction_due.isoformat()}
     if effect is Clock.START:
         terms = version_terms(session, case.policy_code, case.policy_version)

@@ -67,6 +67,7 @@ class Action(StrEnum):
     EXPIRE = "expire"
     WARN = "warn"
     ESCALATE = "escalate"
+    REMIND = "remind"
     WITHDRAW = "withdraw"
 
 
@@ -204,6 +205,10 @@ TRANSITIONS: dict[tuple[Status | None, Action], Transition] = {
     (Status.CORRECTION_REQUESTED, Action.EXPIRE): _t(
         Status.EXPIRED, Role.SYSTEM, notify=((APPLICANT, "case_expired"), (WINDOW, "case_expired"))
     ),
+    # The deadline sweep reminds the applicant before an unanswered notice ends the case.
+    (Status.CORRECTION_REQUESTED, Action.REMIND): _t(
+        Status.CORRECTION_REQUESTED, Role.SYSTEM, notify=((APPLICANT, "correction_due_soon"),)
+    ),
     # Accepted cases go straight into their first review stage.
     **{
         (source, Action.OPEN_REVIEW): _t(
@@ -263,8 +268,13 @@ TRANSITIONS: dict[tuple[Status | None, Action], Transition] = {
         )
         for source in UNDER_REVIEW
     },
-    # 容缺受理: the window records the promised documents; a pledge not kept ends the case.
+    # 容缺受理: the window records the promised documents; a pledge not kept ends the case, and the
+    # applicant is reminded before it does.
     **{(source, Action.FULFIL_PLEDGE): _t(source, _CLERK) for source in UNDER_REVIEW},
+    **{
+        (source, Action.REMIND): _t(source, Role.SYSTEM, notify=((APPLICANT, "pledge_due_soon"),))
+        for source in UNDER_REVIEW
+    },
     **{
         (source, Action.EXPIRE): _t(
             Status.EXPIRED,

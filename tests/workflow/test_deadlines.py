@@ -160,6 +160,40 @@ def test_an_unanswered_correction_notice_expires_the_case(client):
     assert shown["status"] == "expired"
 
 
+def _correction_due_on(client, answer_by: date) -> tuple[str, int]:
+    applicant, case_id = routed_case(client)
+    clerk = staff(client, "window_clerk", window="W03")
+    notice = act(
+        client, clerk, case_id, "request_correction", documents=["id_photo"],
+        date=answer_by.isoformat(),
+    )  # fmt: skip
+    assert notice.status_code == 200, notice.json
+    return applicant, case_id
+
+
+def test_an_applicant_is_reminded_once_before_a_correction_falls_due(client):
+    today = local_today()
+    answer_by = working_days_after(today, 5)
+    applicant, case_id = _correction_due_on(client, answer_by)
+    assert sweep(today)["reminders"] == 0  # five working days left: not yet
+    two_left = working_days_after(today, 3)
+    assert sweep(two_left)["reminders"] == 1
+    assert sweep(two_left)["reminders"] == 0
+    assert sweep(answer_by)["reminders"] == 0  # still once, on the last day too
+    reminders = [n for n in inbox(client, applicant) if n["kind"] == "correction_due_soon"]
+    assert len(reminders) == 1 and answer_by.isoformat() in reminders[0]["body"]["text"]
+    assert events_of(case_id, "remind") == 1
+    shown = client.get(f"/api/v1/applications/{case_id}", headers=auth(applicant)).json
+    assert shown["status"] == "correction_requested"
+
+
+def test_a_notice_already_near_its_date_is_its_own_reminder(client):
+    today = local_today()
+    _, case_id = _correction_due_on(client, working_days_after(today, 1))
+    assert sweep(today)["reminders"] == 0
+    assert events_of(case_id, "remind") == 0
+
+
 def routed_household_case(client):
     applicant, case_id = routed_case(client, "household_registration", "W01")
     return applicant, case_id, staff(client, "window_clerk", window="W01")
@@ -190,6 +224,31 @@ def test_a_broken_pledge_expires_a_provisionally_accepted_case(client):
         client.get(f"/api/v1/applications/{case_id}", headers=auth(applicant)).json["status"]
         == "expired"
     )
+
+
+def test_a_pledge_is_reminded_of_once_and_not_once_kept(client):
+    applicant, case_id, clerk = routed_household_case(client)
+    today = local_today()
+    pledge = working_days_after(today, 3)  # the latest the promised date allows here
+    accepted_case = act(
+        client, clerk, case_id, "accept_provisional", documents=["household_register"],
+        date=pledge.isoformat(),
+    ).json  # fmt: skip
+    assert accepted_case["pledge_due"] == pledge.isoformat()
+    assert sweep(today)["reminders"] == 0
+    two_left = working_days_after(today, 1)
+    assert sweep(two_left)["reminders"] == 1 and sweep(two_left)["reminders"] == 0
+    kinds = [n["kind"] for n in inbox(client, applicant)]
+    assert kinds.count("pledge_due_soon") == 1
+
+    _, other_id, _ = routed_household_case(client)
+    act(
+        client, clerk, other_id, "accept_provisional", documents=["household_register"],
+        date=pledge.isoformat(),
+    )  # fmt: skip
+    assert act(client, clerk, other_id, "fulfil_pledge").status_code == 200
+    assert sweep(two_left)["reminders"] == 0  # a kept pledge needs no reminder
+    assert events_of(other_id, "remind") == 0
 
 
 def test_a_kept_pledge_is_not_expired(client):

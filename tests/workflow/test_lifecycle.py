@@ -73,9 +73,11 @@ EXPECTED: dict[tuple[Status | None, Action], tuple[Status, set[Role]]] = {
     **{(status, A.EXTEND): (status, {OFFICE}) for status in REVIEWING},
     **{(status, A.FULFIL_PLEDGE): (status, {CLERK}) for status in REVIEWING},
     **{(status, A.EXPIRE): (S.EXPIRED, {SYSTEM}) for status in REVIEWING},
-    # the deadline sweep
+    # the deadline sweep: warnings, and reminders before a correction or a pledge falls due
     (S.IN_REVIEW, A.WARN): (S.IN_REVIEW, {SYSTEM}),
     (S.IN_REVIEW, A.ESCALATE): (S.IN_REVIEW, {SYSTEM}),
+    (S.CORRECTION_REQUESTED, A.REMIND): (S.CORRECTION_REQUESTED, {SYSTEM}),
+    **{(status, A.REMIND): (status, {SYSTEM}) for status in REVIEWING},
     # after the decision
     (S.APPROVED, A.START_DISBURSEMENT): (S.DISBURSING, {FINANCE}),
     (S.APPROVED, A.CONCLUDE): (S.CONCLUDED, {CLERK, OFFICE}),
@@ -109,7 +111,7 @@ def test_every_state_action_and_role(status, action, role):
 
 def test_system_steps_are_never_requested_by_a_person():
     system_only = {
-        A.ROUTE, A.PARK, A.OPEN_REVIEW, A.APPROVE, A.EXPIRE, A.WARN, A.ESCALATE,
+        A.ROUTE, A.PARK, A.OPEN_REVIEW, A.APPROVE, A.EXPIRE, A.WARN, A.ESCALATE, A.REMIND,
     }  # fmt: skip
     own_endpoints = {A.SAVE_DRAFT, A.ADD_DOCUMENT}
     assert not (system_only | own_endpoints) & REQUESTABLE

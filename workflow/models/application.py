@@ -79,7 +79,8 @@ class Application(Base):
     last_failure: Mapped[str | None] = mapped_column(String(100))
     # The person working on it now (a window clerk or a reviewer), from claim or assign.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # The route version the case started under: a later change of the route does not touch it.
+    # The policy version the case started under (its form, documents, rules and route): a later
+    # version does not touch it.
     policy_version: Mapped[int | None] = mapped_column(Integer)
     # 容缺受理: the secondary documents the applicant pledged to bring, and by when.
     pledge_documents: Mapped[list] = mapped_column(JSONDocument, default=list)
@@ -101,6 +102,8 @@ class Application(Base):
     sla_status: Mapped[str] = mapped_column(String(8), default="green")
     # The answer to a correction notice is due by this day; unanswered, the case expires.
     correction_due: Mapped[date | None] = mapped_column(Date)
+    # The correction or pledge due date the applicant was last reminded of (once per date).
+    reminded_due: Mapped[date | None] = mapped_column(Date)
     # 不予受理: where to apply instead; 好差评: the applicant's rating (1-5).
     refer_to: Mapped[str | None] = mapped_column(String(500))
     rating: Mapped[int | None] = mapped_column(Integer)

@@ -1,6 +1,7 @@
-"""The deadline sweep, run by beat every minute: expiries (unanswered corrections, pledges not
-kept, drafts left untouched), yellow warnings, red escalations, and an alert when deadlines run
-into a year the calendar does not cover.
+"""The deadline sweep, run by beat every minute: reminders to applicants whose correction or
+pledge falls due soon, expiries (unanswered corrections, pledges not kept, drafts left
+untouched), yellow warnings, red escalations, and an alert when deadlines run into a year the
+calendar does not cover.
 
 Each change goes through the one transition function. Due rows are locked with SKIP LOCKED and
 changed in the same transaction, so two beats sweeping at once never take the same row twice: the
@@ -18,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from config import LOCAL_TIMEZONE, Config
 from workflow.actors import SYSTEM
 from workflow.db import Session
-from workflow.deadlines import local_today
+from workflow.deadlines import local_today, reminder_window_ends
 from workflow.lifecycle import UNDER_REVIEW, Action, Status
 from workflow.models import Application, User
 from workflow.models.application import HAS_DEADLINE_SQL, PROVISIONAL_SQL
@@ -42,6 +43,7 @@ def sweep_deadlines(
     )
     session = Session()
     counts = {
+        "reminders": _remind(session, today),
         "expired_corrections": _expire(
             session,
             (Application.status == Status.CORRECTION_REQUESTED)
@@ -102,6 +104,33 @@ def _expire(session: OrmSession, condition, reason: str) -> int:
         _due(session, condition),
         lambda case: apply(session, case, Action.EXPIRE, SYSTEM, data={"reason": reason}),
     )
+
+
+def _remind(session: OrmSession, today: dt.date) -> int:
+    """Once per date: a correction or a pledge due between today and the window's end."""
+    until = reminder_window_ends(session, today)
+
+    def due_soon(column):
+        return column.between(today, until) & (
+            Application.reminded_due.is_(None) | (Application.reminded_due != column)
+        )
+
+    answering = Application.status == Status.CORRECTION_REQUESTED
+    under_review = Application.status.in_([str(s) for s in UNDER_REVIEW])
+    cases = _due(
+        session,
+        (answering & due_soon(Application.correction_due))
+        | (under_review & due_soon(Application.pledge_due)),
+    )
+
+    def remind(case: Application) -> None:
+        pledge = case.status != Status.CORRECTION_REQUESTED
+        due = case.pledge_due if pledge else case.correction_due
+        data = {"date": due.isoformat(), **({"documents": case.pledge_documents} if pledge else {})}
+        apply(session, case, Action.REMIND, SYSTEM, data=data)
+        case.reminded_due = due
+
+    return _each(session, cases, remind)
 
 
 def _escalate(session: OrmSession, today: dt.date) -> int:

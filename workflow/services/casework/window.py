@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from workflow.actors import SYSTEM
 from workflow.conditions import case_problems, missing_document
-from workflow.deadlines import local_today
+from workflow.deadlines import local_today, set_due_reminder
 from workflow.errors import Conflict, InvalidInput
 from workflow.lifecycle import Action, Role
 from workflow.models import Application
@@ -42,6 +42,7 @@ def accept_provisional(session, case, request: Request, role: Role) -> None:
         )
     case.pledge_documents = list(documents)
     case.pledge_due = pledge_due
+    set_due_reminder(session, case, pledge_due)
     take(
         session, case, request, role, data={"documents": documents, "date": pledge_due.isoformat()}
     )
