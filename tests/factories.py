@@ -305,14 +305,17 @@ def changed_policy_seed(
     path.write_text(yaml.safe_dump(policies, allow_unicode=True), encoding="utf-8")
     before = Session().get(Policy, code).current_version
     Session.remove()
-    yield seed_dir, before
-    session = Session()
-    session.execute(
-        delete(PolicyVersion).where(
-            PolicyVersion.policy_code == code, PolicyVersion.version > before
+    try:
+        yield seed_dir, before
+    finally:
+        Session.remove()  # whatever the block left open
+        session = Session()
+        session.execute(
+            delete(PolicyVersion).where(
+                PolicyVersion.policy_code == code, PolicyVersion.version > before
+            )
         )
-    )
-    session.commit()
-    seed_reference_data(SEED_DIR)
-    assert Session().get(Policy, code).current_version == before
-    Session.remove()
+        session.commit()
+        seed_reference_data(SEED_DIR)
+        assert Session().get(Policy, code).current_version == before
+        Session.remove()
