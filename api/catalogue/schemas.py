@@ -52,7 +52,21 @@ class StageSchema(Schema):
     working_days = fields.Integer()
 
 
-class PolicySchema(Schema):
+class _TermsSchema(Schema):
+    """What a policy version fixes for the cases filed under it, besides its route."""
+
+    promised_working_days = fields.Integer(
+        metadata={"description": "Working days from acceptance the district promises"}
+    )
+    statutory_working_days = fields.Integer(
+        metadata={"description": "Working days from acceptance the law allows"}
+    )
+    form_fields = fields.List(fields.Nested(FormFieldSchema))
+    required_documents = fields.List(fields.Nested(DocumentSchema))
+    eligibility_rules = fields.List(fields.Nested(RuleSchema))
+
+
+class PolicySchema(_TermsSchema):
     code = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
@@ -67,15 +81,6 @@ class PolicySchema(Schema):
         },
     )
     route = fields.List(fields.Nested(StageSchema))
-    promised_working_days = fields.Integer(
-        metadata={"description": "Working days from acceptance the district promises"}
-    )
-    statutory_working_days = fields.Integer(
-        metadata={"description": "Working days from acceptance the law allows"}
-    )
-    form_fields = fields.List(fields.Nested(FormFieldSchema))
-    required_documents = fields.List(fields.Nested(DocumentSchema))
-    eligibility_rules = fields.List(fields.Nested(RuleSchema))
 
 
 class WindowSchema(Schema):
@@ -87,15 +92,10 @@ class WindowSchema(Schema):
     township_en = fields.String(allow_none=True)
 
 
-class PolicyVersionSchema(Schema):
+class PolicyVersionSchema(_TermsSchema):
     """A version as the cases filed under it keep it (`policy_version` on a case)."""
 
     code = fields.String(attribute="policy_code")
     version = fields.Integer()
     created_at = fields.DateTime(metadata={"description": "When it was seeded"})
     route = fields.List(fields.Nested(StageSchema), attribute="numbered_route")
-    promised_working_days = fields.Integer()
-    statutory_working_days = fields.Integer()
-    form_fields = fields.List(fields.Nested(FormFieldSchema))
-    required_documents = fields.List(fields.Nested(DocumentSchema))
-    eligibility_rules = fields.List(fields.Nested(RuleSchema))
