@@ -169,8 +169,8 @@ def _fill(connection: psycopg.Connection, cases: int) -> None:
         connection.execute(
             f"""
             CREATE TEMP TABLE generated ON COMMIT DROP AS
-            SELECT g.i, g.status, p.code AS policy_code, p.promised_working_days AS days,
-                   p.statutory_working_days AS statutory_days, p.current_version,
+            SELECT g.i, g.status, p.code AS policy_code, v.promised_working_days AS days,
+                   v.statutory_working_days AS statutory_days, p.current_version,
                    CASE WHEN g.r_window < 0.2 THEN 'W01'
                         ELSE 'W' || lpad((2 + floor(random() * 22))::int::text, 2, '0') END
                        AS window_code,
@@ -192,6 +192,8 @@ def _fill(connection: psycopg.Connection, cases: int) -> None:
             JOIN (
                 SELECT row_number() OVER (ORDER BY code) AS rank, * FROM policies
             ) AS p ON p.rank = g.policy_rank
+            JOIN policy_versions AS v
+              ON v.policy_code = p.code AND v.version = p.current_version
             """,
             (cases,),
         )

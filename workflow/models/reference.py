@@ -40,9 +40,6 @@ class Policy(Base):
     description_zh: Mapped[str] = mapped_column(String(500), default="")
     description_en: Mapped[str] = mapped_column(String(1000), default="")
     lead_department: Mapped[str] = mapped_column(ForeignKey("departments.code"))
-    # Working days from acceptance: the district's promise and the legal limit.
-    promised_working_days: Mapped[int] = mapped_column(Integer)
-    statutory_working_days: Mapped[int] = mapped_column(Integer)
     current_version: Mapped[int] = mapped_column(Integer)
     allows_multiple_open: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -70,6 +67,14 @@ class Policy(Base):
     def eligibility_rules(self) -> list[dict]:
         return self.current.eligibility_rules
 
+    @property
+    def promised_working_days(self) -> int:
+        return self.current.promised_working_days
+
+    @property
+    def statutory_working_days(self) -> int:
+        return self.current.statutory_working_days
+
 
 class PolicyVersion(Base):
     """What a policy asks and how it is handled, as it stood from one seeding on: the form, the
@@ -87,6 +92,7 @@ class PolicyVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     # [{code, departments: [...], sign: one | all | any, working_days}, ...] in route order.
     route: Mapped[list] = mapped_column(JSONDocument)
+    # Working days from acceptance: the district's promise and the legal limit.
     promised_working_days: Mapped[int] = mapped_column(Integer)
     statutory_working_days: Mapped[int] = mapped_column(Integer)
     form_fields: Mapped[list] = mapped_column(JSONDocument)

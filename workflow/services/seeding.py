@@ -29,7 +29,7 @@ from workflow.services.calendar import seed_calendar
 
 POLICY_KEYS = (
     "code", "name_zh", "name_en", "description_zh", "description_en", "lead_department",
-    "promised_working_days", "statutory_working_days", "allows_multiple_open",
+    "allows_multiple_open",
 )  # fmt: skip
 # What a version fixes for the cases filed under it, besides the route.
 VERSION_KEYS = (
