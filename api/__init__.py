@@ -34,6 +34,7 @@ from api.windows import views as window_views
 from config import PRIVATE_UMASK, Config, get_config
 from config.celery import celery_settings
 from workflow import db, personal_data
+from workflow.outbox_notes import notes
 from workflow.publisher import bind_publisher, publisher_for
 from workflow.services.phone_confirmation import configure_phone_codes
 from workflow.services.sessions import configure_sessions
@@ -112,5 +113,19 @@ def create_app(settings: Config | None = None) -> Flask:
     celery_client = Celery("yanhu-api", set_as_current=False)
     celery_client.config_from_object(celery_settings(settings))
     app.extensions["celery"] = celery_client
-    bind_publisher(publisher_for(celery_client), settings.PUBLISH_BREAKER_SECONDS)
+    bind_background_work(app)
     return app
+
+
+def bind_background_work(app: Flask) -> None:
+    """Point this process's outbox publisher and its consumers' notes at the app's broker."""
+    settings = app.config["SETTINGS"]
+    bind_publisher(publisher_for(app.extensions["celery"]), settings.PUBLISH_BREAKER_SECONDS)
+    # Consumers note the rows they processed in the broker's Redis: under load most messages
+    # are duplicates of work done, answered there instead of by the database.
+    notes.bind(
+        settings.CELERY_BROKER_URL,
+        settings.OUTBOX_GRACE_SECONDS,
+        settings.BROKER_TIMEOUT_SECONDS,
+        settings.PUBLISH_BREAKER_SECONDS,
+    )

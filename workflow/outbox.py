@@ -22,12 +22,14 @@ from config.queues import ONE_PER_MESSAGE
 from workflow.db import Session
 from workflow.models import OutboxMessage
 from workflow.models._types import utcnow
+from workflow.outbox_notes import notes
 from workflow.publisher import Publish, publish_grouped, publisher
 from workflow.repositories import alerts
 
 log = logging.getLogger(__name__)
 
 _PENDING = "outbox_pending"
+_PROCESSED = "outbox_processed"
 RELAY_BATCH = 200
 
 
@@ -55,11 +57,15 @@ def _hand_over_after_commit(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         publisher.hand_over(pending)
+    processed = session.info.pop(_PROCESSED, None)
+    if processed:
+        notes.note(processed)
 
 
 @event.listens_for(Session.session_factory, "after_rollback")
 def _forget_after_rollback(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_PROCESSED, None)
 
 
 class Claimed(NamedTuple):
@@ -117,12 +123,15 @@ def _any_waiting(session: OrmSession, outbox_ids: list[int], task: str) -> bool:
     """A lock-free look first, outside any transaction (one round trip, not three).
 
     Under load most messages name rows a consumer already took along with its backlog; they end
-    here. A row this read finds waiting may be held by another consumer right now: the locking
-    claim after it is what decides.
+    here, most of them on the notes of rows just processed (workflow/outbox_notes.py) without
+    reaching the database. A row this read finds waiting may be held by another consumer right
+    now: the locking claim after it is what decides.
     """
     engine = session.get_bind()
     if engine.dialect.name == "sqlite":
         return True  # in-process: no round trips to save, and db.py's BEGIN IMMEDIATE would wait
+    if notes.all_noted(outbox_ids):
+        return False
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         params = {"task": task, "ids": outbox_ids, "now": utcnow()}
@@ -183,10 +192,12 @@ def retry_later(session: OrmSession, outbox_id: int, delay_seconds: float, error
 
 
 def mark_processed(session: OrmSession, claimed: Iterable[Claimed]) -> None:
-    """In the consumer's transaction: these rows' work is part of what it commits."""
+    """In the consumer's transaction: these rows' work is part of what it commits (and they are
+    noted as processed once it has)."""
     ids = [row.id for row in claimed]
     if ids:
         session.execute(_MARK_PROCESSED, {"ids": ids, "now": utcnow()})
+        session.info.setdefault(_PROCESSED, []).extend(ids)
 
 
 def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attempts: int) -> dict:

@@ -8,11 +8,10 @@ import sys
 
 import pytest
 
-from api import create_app
+from api import bind_background_work, create_app
 from config import TestConfig
 from tests.conftest import ROOT
 from tests.factories import auth, register
-from workflow.publisher import bind_publisher, publisher_for
 
 EVERYWHERE = {
     "X-Content-Type-Options": "nosniff",
@@ -32,7 +31,7 @@ def app_with(app):
         return create_app(settings)
 
     yield build
-    bind_publisher(publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"])
+    bind_background_work(app)  # the process's publisher and notes back on the suite's broker
 
 
 def _has_everywhere_headers(response):

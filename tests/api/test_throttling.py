@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from api import create_app
+from api import bind_background_work, create_app
 from config import Config, TestConfig
 from tests.factories import PASSWORD, auth, id_number, register, submit, valid_form
-from workflow.publisher import bind_publisher, publisher_for
 
 LOGIN = "/api/v1/auth/login"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -165,8 +164,7 @@ def behind_a_proxy(app, clean):
     settings.RATE_LIMIT_REGISTER_ADDRESS = "2/hour"
     proxied = create_app(settings)
     yield proxied.test_client()
-    # Put the process's publisher back on the suite's app.
-    bind_publisher(publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"])
+    bind_background_work(app)  # the process's publisher and notes back on the suite's broker
 
 
 def test_behind_a_proxy_each_forwarded_client_has_its_own_address_limit(behind_a_proxy):

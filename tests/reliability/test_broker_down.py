@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from api import create_app
+from api import bind_background_work, create_app
 from config import TestConfig
 from tests.conftest import BACKEND, TEST_VAR
 from tests.factories import register, submit_ready
@@ -18,7 +18,6 @@ from tests.reliability.helpers import (
 )
 from tests.sinks import SmsProviderStandIn
 from workflow.db import Session
-from workflow.publisher import bind_publisher, publisher_for
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="the SQLite default has no server")
 
@@ -37,8 +36,7 @@ def app_on_private_redis(app, clean, redis_server):
     settings.CELERY_BROKER_URL = redis_server.url
     private_app = create_app(settings)
     yield private_app
-    # Put the process's publisher back on the suite's broker.
-    bind_publisher(publisher_for(app.extensions["celery"]), app.config["PUBLISH_BREAKER_SECONDS"])
+    bind_background_work(app)  # the process's publisher and notes back on the suite's broker
 
 
 @pytest.fixture

@@ -5,12 +5,14 @@ import pytest
 from sqlalchemy import func, select
 
 from config.queues import QueueNames, TaskNames
+from tests.conftest import BACKEND
 from tests.factories import register, run_dispatch, run_precheck, submit
 from tests.reliability.helpers import queue_length
 from workflow import outbox, transitions
 from workflow.db import Session
 from workflow.models import Alert, Application, OutboxMessage
 from workflow.models._types import utcnow
+from workflow.outbox_notes import notes
 from workflow.publisher import publisher
 
 
@@ -122,3 +124,126 @@ def test_claim_skips_rows_already_processed(client, no_inline_publish):
     session.rollback()
     Session.remove()
     assert _rows()[0].processed_at <= utcnow()
+
+
+# Notes of processed rows (workflow/outbox_notes.py): kept in the broker's Redis, so on the
+# PostgreSQL runs only (the SQLite runs' broker is a database, and SQLite needs no look-up).
+with_notes = pytest.mark.skipif(BACKEND != "postgres", reason="notes live in a Redis broker")
+PRECHECK = TaskNames.PRECHECK_APPLICATIONS
+
+
+def _counted_looks(monkeypatch, session) -> list:
+    """Counts the lock-free looks at the database (each on a connection of its own)."""
+    engine, looks = session.get_bind(), []
+    real_connect = engine.connect
+
+    def connect():
+        looks.append(1)
+        return real_connect()
+
+    monkeypatch.setattr(engine, "connect", connect)
+    return looks
+
+
+def _processed_row(session) -> int:
+    """A submission's outbox row, claimed and marked processed; not committed yet."""
+    [row] = _rows()
+    outbox.mark_processed(session, outbox.claim(session, [row.id], PRECHECK))
+    return row.id
+
+
+@with_notes
+def test_a_duplicate_message_of_a_processed_row_is_answered_by_its_note(
+    client, no_inline_publish, monkeypatch
+):
+    token, _ = register(client)
+    submit(client, token)
+    session = Session()
+    outbox_id = _processed_row(session)
+    assert not notes.all_noted([outbox_id])  # not before the commit
+    session.commit()
+    assert notes.all_noted([outbox_id])
+    looks = _counted_looks(monkeypatch, session)
+    assert outbox.claim(session, [outbox_id], PRECHECK) == []
+    assert looks == []  # the database was not asked
+    session.rollback()
+    Session.remove()
+
+
+@with_notes
+def test_a_rolled_back_batch_notes_nothing(client, no_inline_publish):
+    token, _ = register(client)
+    submit(client, token)
+    session = Session()
+    outbox_id = _processed_row(session)
+    session.rollback()
+    Session.remove()
+    assert not notes.all_noted([outbox_id])
+    assert [m.id for m in outbox.claim(Session(), [outbox_id], PRECHECK)] == [outbox_id]
+    Session().rollback()
+    Session.remove()
+
+
+@with_notes
+def test_a_row_not_noted_is_looked_up_in_the_database(client, no_inline_publish, monkeypatch):
+    token, _ = register(client)
+    token_2, _ = register(client)
+    submit(client, token)
+    session = Session()
+    outbox_id = _processed_row(session)
+    session.commit()
+    notes.forget_all()  # Redis restarted, or the note expired
+    submit(client, token_2)
+    waiting = _rows()[-1].id
+    assert not notes.all_noted([outbox_id, waiting])
+    looks = _counted_looks(monkeypatch, session)
+    assert outbox.claim(session, [outbox_id], PRECHECK) == []
+    assert looks == [1]  # the lock-free look found it processed
+    assert [m.id for m in outbox.claim(session, [outbox_id, waiting], PRECHECK)] == [waiting]
+    session.rollback()
+    Session.remove()
+
+
+@with_notes
+def test_a_note_ends_before_the_relay_would_republish_its_row(client, app, no_inline_publish):
+    token, _ = register(client)
+    submit(client, token)
+    settings = app.config["SETTINGS"]
+    try:
+        notes.bind(settings.CELERY_BROKER_URL, 30, settings.BROKER_TIMEOUT_SECONDS, 1.0)
+        session = Session()
+        outbox_id = _processed_row(session)
+        session.commit()
+        Session.remove()
+        assert 0 < notes.seconds_left(outbox_id) <= 10  # a third of a 30 s grace period
+    finally:
+        _bind_as_configured(settings)
+
+
+def _bind_as_configured(settings) -> None:
+    notes.bind(
+        settings.CELERY_BROKER_URL,
+        settings.OUTBOX_GRACE_SECONDS,
+        settings.BROKER_TIMEOUT_SECONDS,
+        settings.PUBLISH_BREAKER_SECONDS,
+    )
+
+
+@with_notes
+def test_with_redis_away_the_database_answers_alone(client, app, no_inline_publish, caplog):
+    token, _ = register(client)
+    submit(client, token)
+    settings = app.config["SETTINGS"]
+    notes.bind("redis://127.0.0.1:1/0", 30, timeout=0.2, breaker_seconds=60)  # nothing listens
+    try:
+        session = Session()
+        outbox_id = _processed_row(session)
+        session.commit()  # the note cannot be written: the commit stands
+        assert outbox.claim(session, [outbox_id], PRECHECK) == []  # the database says processed
+        session.rollback()
+        Session.remove()
+    finally:
+        _bind_as_configured(settings)
+    assert _rows()[0].processed_at is not None
+    warnings = [r for r in caplog.records if "outbox notes unavailable" in r.getMessage()]
+    assert len(warnings) == 1  # then the breaker keeps Redis out of the way
