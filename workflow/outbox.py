@@ -73,6 +73,7 @@ class Claimed(NamedTuple):
 
     id: int
     payload: dict
+    task: str
 
 
 # Built once: these run for every message a consumer gets.
@@ -113,10 +114,14 @@ def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[Claimed
     backlog: its message nearly always finds its row waiting, so it skips the lock-free look,
     which would only add a round trip.
     """
-    if task not in ONE_PER_MESSAGE and not _any_waiting(session, outbox_ids, task):
+    if _looked_up_first(task) and not _any_waiting(session, outbox_ids, task):
         return []
     params = {"task": task, "ids": outbox_ids, "now": utcnow()}
-    return [Claimed(*row) for row in session.execute(_CLAIM, params)]
+    return [Claimed(*row, task) for row in session.execute(_CLAIM, params)]
+
+
+def _looked_up_first(task: str) -> bool:
+    return task not in ONE_PER_MESSAGE
 
 
 def _any_waiting(session: OrmSession, outbox_ids: list[int], task: str) -> bool:
@@ -146,7 +151,7 @@ def claim_backlog(
     if limit <= 0:
         return []
     params = {"task": task, "skip": [row.id for row in claimed], "limit": limit, "now": utcnow()}
-    return [Claimed(*row) for row in session.execute(_CLAIM_BACKLOG, params)]
+    return [Claimed(*row, task) for row in session.execute(_CLAIM_BACKLOG, params)]
 
 
 # A consumer's batch: (the message ids, whether to take the waiting backlog along, a list it fills
@@ -192,12 +197,13 @@ def retry_later(session: OrmSession, outbox_id: int, delay_seconds: float, error
 
 
 def mark_processed(session: OrmSession, claimed: Iterable[Claimed]) -> None:
-    """In the consumer's transaction: these rows' work is part of what it commits (and they are
-    noted as processed once it has)."""
+    """In the consumer's transaction: these rows' work is part of what it commits. Rows whose
+    duplicate messages are looked up before claiming are noted as processed once it has."""
     ids = [row.id for row in claimed]
     if ids:
         session.execute(_MARK_PROCESSED, {"ids": ids, "now": utcnow()})
-        session.info.setdefault(_PROCESSED, []).extend(ids)
+        noted = [row.id for row in claimed if _looked_up_first(row.task)]
+        session.info.setdefault(_PROCESSED, []).extend(noted)
 
 
 def relay(session: OrmSession, publish: Publish, grace_seconds: float, max_attempts: int) -> dict:

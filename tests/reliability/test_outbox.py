@@ -247,3 +247,17 @@ def test_with_redis_away_the_database_answers_alone(client, app, no_inline_publi
     assert _rows()[0].processed_at is not None
     warnings = [r for r in caplog.records if "outbox notes unavailable" in r.getMessage()]
     assert len(warnings) == 1  # then the breaker keeps Redis out of the way
+
+
+@with_notes
+def test_rows_of_a_task_sent_one_per_message_are_not_noted(client, no_inline_publish):
+    # A window's share of a fan-out is never taken along with a backlog, so no duplicate message
+    # asks after it: a note would only cost its round trip.
+    session = Session()
+    outbox_id = outbox.enqueue(session, TaskNames.NOTIFY_WINDOW, {"window": "W01"})
+    session.commit()
+    outbox.mark_processed(session, outbox.claim(session, [outbox_id], TaskNames.NOTIFY_WINDOW))
+    session.commit()
+    Session.remove()
+    assert _rows()[0].processed_at is not None
+    assert not notes.all_noted([outbox_id])
