@@ -121,6 +121,7 @@ def claim(session: OrmSession, outbox_ids: list[int], task: str) -> list[Claimed
 
 
 def _looked_up_first(task: str) -> bool:
+    """Whether this task's messages may be duplicates, and so are checked before claiming."""
     return task not in ONE_PER_MESSAGE
 
 
