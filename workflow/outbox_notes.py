@@ -26,7 +26,7 @@ _PREFIX = "yanhu:outbox-done:"
 class ProcessedNotes:
     def __init__(self) -> None:
         self._client: redis.Redis | None = None
-        self.lifetime_seconds = 10
+        self.lifetime_ms = 10_000
         self._away_until = 0.0
         self._breaker_seconds = 10.0
 
@@ -40,7 +40,7 @@ class ProcessedNotes:
             if redis_url
             else None
         )
-        self.lifetime_seconds = max(1, int(relay_grace_seconds / 3))
+        self.lifetime_ms = max(1, int(relay_grace_seconds * 1000 / 3))
         self._away_until = 0.0
         self._breaker_seconds = breaker_seconds
 
@@ -64,14 +64,14 @@ class ProcessedNotes:
         try:
             pipe = client.pipeline(transaction=False)
             for outbox_id in outbox_ids:
-                pipe.set(_PREFIX + str(outbox_id), 1, ex=self.lifetime_seconds)
+                pipe.set(_PREFIX + str(outbox_id), 1, px=self.lifetime_ms)
             pipe.execute()
         except redis.RedisError as error:
             self._away(error)
 
-    def seconds_left(self, outbox_id: int) -> int:
-        """How long the row's note still lasts (-2: there is none)."""
-        return self._client.ttl(_PREFIX + str(outbox_id)) if self._client is not None else -2
+    def ms_left(self, outbox_id: int) -> int:
+        """How long the row's note still lasts, in milliseconds (-2: there is none)."""
+        return self._client.pttl(_PREFIX + str(outbox_id)) if self._client is not None else -2
 
     def forget_all(self) -> None:
         """Drop every note: for a database whose ids start again from 1 (the tests')."""

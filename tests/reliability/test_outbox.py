@@ -215,7 +215,7 @@ def test_a_note_ends_before_the_relay_would_republish_its_row(client, app, no_in
         outbox_id = _processed_row(session)
         session.commit()
         Session.remove()
-        assert 0 < notes.seconds_left(outbox_id) <= 10  # a third of a 30 s grace period
+        assert 9_000 < notes.ms_left(outbox_id) <= 10_000  # a third of a 30 s grace period
     finally:
         _bind_as_configured(settings)
 
