@@ -200,10 +200,10 @@ def retry_later(session: OrmSession, outbox_id: int, delay_seconds: float, error
 def mark_processed(session: OrmSession, claimed: Iterable[Claimed]) -> None:
     """In the consumer's transaction: these rows' work is part of what it commits. Rows whose
     duplicate messages are looked up before claiming are noted as processed once it has."""
-    ids = [row.id for row in claimed]
-    if ids:
-        session.execute(_MARK_PROCESSED, {"ids": ids, "now": utcnow()})
-        noted = [row.id for row in claimed if _looked_up_first(row.task)]
+    rows = list(claimed)  # read twice below: a generator would give the notes nothing
+    if rows:
+        session.execute(_MARK_PROCESSED, {"ids": [row.id for row in rows], "now": utcnow()})
+        noted = [row.id for row in rows if _looked_up_first(row.task)]
         session.info.setdefault(_PROCESSED, []).extend(noted)
 
 

@@ -4,6 +4,7 @@ count and ends in a terminal status, and a consumer never acts twice on one row.
 import pytest
 from sqlalchemy import func, select
 
+from api import bind_background_work
 from config.queues import QueueNames, TaskNames
 from tests.conftest import BACKEND
 from tests.factories import register, run_dispatch, run_precheck, submit
@@ -217,23 +218,13 @@ def test_a_note_ends_before_the_relay_would_republish_its_row(client, app, no_in
         Session.remove()
         assert 9_000 < notes.ms_left(outbox_id) <= 10_000  # a third of a 30 s grace period
     finally:
-        _bind_as_configured(settings)
-
-
-def _bind_as_configured(settings) -> None:
-    notes.bind(
-        settings.CELERY_BROKER_URL,
-        settings.OUTBOX_GRACE_SECONDS,
-        settings.BROKER_TIMEOUT_SECONDS,
-        settings.PUBLISH_BREAKER_SECONDS,
-    )
+        bind_background_work(app)  # the suite's own binding again
 
 
 @with_notes
 def test_with_redis_away_the_database_answers_alone(client, app, no_inline_publish, caplog):
     token, _ = register(client)
     submit(client, token)
-    settings = app.config["SETTINGS"]
     notes.bind("redis://127.0.0.1:1/0", 30, timeout=0.2, breaker_seconds=60)  # nothing listens
     try:
         session = Session()
@@ -243,7 +234,7 @@ def test_with_redis_away_the_database_answers_alone(client, app, no_inline_publi
         session.rollback()
         Session.remove()
     finally:
-        _bind_as_configured(settings)
+        bind_background_work(app)  # the suite's own binding again
     assert _rows()[0].processed_at is not None
     warnings = [r for r in caplog.records if "outbox notes unavailable" in r.getMessage()]
     assert len(warnings) == 1  # then the breaker keeps Redis out of the way
