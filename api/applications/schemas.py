@@ -27,7 +27,7 @@ class CorrectionItemSchema(Schema):
 # What each action takes besides its name: (required fields, optional fields). The service checks
 # the same (workflow/services/casework.py); this table is what the OpenAPI document shows.
 ACTION_BODIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "submit": ((), ("comment", "on_behalf")),
+    "submit": ((), ("form", "comment", "on_behalf")),
     "accept": ((), ("comment",)),
     "accept_provisional": (("documents", "date"), ("comment",)),
     "request_correction": ((), ("items", "documents", "date", "comment")),
@@ -75,7 +75,14 @@ class ActionSchema(Schema):
         validate=validate.Length(max=50),
         metadata={"description": "Document codes of the policy (missing ones)."},
     )
-    form = fields.Dict(keys=fields.String(), load_default=None)
+    form = fields.Dict(
+        keys=fields.String(),
+        load_default=None,
+        metadata={
+            "description": "A corrected form (resubmit), or a draft's form to submit in place "
+            "of the saved one (submit), checked against the policy's terms in force."
+        },
+    )
     date = fields.Date(
         load_default=None,
         metadata={"description": "A pledge date, an expected restart or end date."},

@@ -15,6 +15,7 @@ from tests.factories import (
     submit,
     submit_ready,
     upload,
+    valid_form,
 )
 from workflow.db import Session
 from workflow.models import Application
@@ -117,3 +118,64 @@ def test_retention_keeps_the_statistics_of_the_form_the_case_was_filed_on(
     statistics = statistics_of(Session(), case)
     assert statistics["card_delivery"] == case.form["card_delivery"]
     assert "employer_name" not in statistics  # free text: never a statistic
+
+
+def _draft(client, token) -> dict:
+    form = valid_form(client.get("/api/v1/policies/transport").json)
+    body = {"policy_code": "transport", "window_code": "W01", "form": form, "draft": True}
+    saved = client.post("/api/v1/applications", headers=auth(token), json=body)
+    assert saved.status_code == 201, saved.json
+    return saved.json
+
+
+def test_a_draft_is_filed_under_the_terms_in_force_when_it_is_submitted(client, stricter_transport):
+    applicant, _ = register(client)
+    draft = _draft(client, applicant)
+    before = stricter_transport()
+
+    # The saved form no longer meets the terms: the new field is missing, a dropped one is there.
+    refused = act(client, applicant, draft["id"], "submit")
+    assert refused.status_code == 422, refused.json
+    assert refused.json["errors"] == {
+        "form": {
+            "card_delivery": ["Unknown field."],
+            "commute_district": ["Missing data for required field."],
+        }
+    }
+    kept = client.get(f"/api/v1/applications/{draft['id']}", headers=auth(applicant)).json
+    assert (kept["status"], kept["policy_version"], kept["form"]) == (
+        "draft",
+        before,
+        draft["form"],
+    )
+
+    form = {key: value for key, value in draft["form"].items() if key != "card_delivery"}
+    form["commute_district"] = "雁湖区"
+    filed = act(client, applicant, draft["id"], "submit", form=form)
+    assert filed.status_code == 200, filed.json
+    assert (filed.json["status"], filed.json["policy_version"]) == ("submitted", before + 1)
+    assert filed.json["form"] == form
+    # The pre-check holds it to the new terms: the rule nobody meets, the new document.
+    assert run_precheck()["routed"] == 0
+    shown = client.get(f"/api/v1/applications/{draft['id']}", headers=auth(applicant)).json
+    assert shown["status"] == "correction_requested"
+    codes = {item["code"] for item in shown["correction_items"]}
+    [rule] = policy_terms(Session(), "transport").eligibility_rules
+    assert {rule["code"], f"document_missing:{NEW_DOCUMENT['code']}"} <= codes
+
+
+def test_a_draft_submitted_under_unchanged_terms_keeps_its_form_and_version(client):
+    applicant, _ = register(client)
+    draft = _draft(client, applicant)
+    filed = act(client, applicant, draft["id"], "submit")
+    assert filed.status_code == 200, filed.json
+    assert filed.json["policy_version"] == draft["policy_version"]
+    assert filed.json["form"] == draft["form"]
+
+
+def test_only_submit_and_resubmit_take_a_form(client):
+    applicant, _ = register(client)
+    draft = _draft(client, applicant)
+    refused = act(client, applicant, draft["id"], "withdraw", form=draft["form"])
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"form": ["Not taken by the action withdraw."]}

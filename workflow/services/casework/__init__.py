@@ -50,7 +50,7 @@ def _acting_role(case: Application, request: Request) -> Role:
 
 
 HANDLERS = {
-    Action.SUBMIT: plain,
+    Action.SUBMIT: applicant.submit_draft,
     Action.ACCEPT: window.accept,
     Action.ACCEPT_PROVISIONAL: window.accept_provisional,
     Action.REQUEST_CORRECTION: window.request_correction,

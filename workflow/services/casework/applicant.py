@@ -1,11 +1,25 @@
-"""The applicant (or a clerk on their behalf): resubmit, rate; and an admin's retry."""
+"""The applicant (or a clerk on their behalf): submit a draft, resubmit, rate; and an admin's
+retry."""
 
 from workflow.deadlines import RECTIFICATION_WORKING_DAYS, local_today, working_days_after
 from workflow.forms import clean_form
 from workflow.lifecycle import Role
 from workflow.models import RectificationTask
-from workflow.policies import case_terms
+from workflow.policies import case_terms, policy_terms
 from workflow.services.casework.request import Request, require, take
+
+
+def submit_draft(session, case, request: Request, role: Role) -> None:
+    """A case is filed under the terms in force when it is submitted, and a draft may have waited
+    through a new version of the policy: its form (or the one sent with the action) is checked
+    against the current terms, and the case takes their version. A form they no longer accept is
+    a 422 naming the fields, and the draft stays as it was."""
+    terms = policy_terms(session, case.policy_code)
+    if request.form is not None or terms.version != case.policy_version:
+        form = case.form if request.form is None else request.form
+        case.form = clean_form(terms.form_fields, form)
+        case.policy_version = terms.version
+    take(session, case, request, role, data={"form": case.form})
 
 
 def resubmit(session, case, request: Request, role: Role) -> None:
