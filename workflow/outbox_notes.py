@@ -20,7 +20,7 @@ import redis
 
 log = logging.getLogger(__name__)
 
-_PREFIX = "yanhu:outbox-done:"
+NOTE_PREFIX = "yanhu:outbox-done:"
 
 
 class ProcessedNotes:
@@ -51,7 +51,7 @@ class ProcessedNotes:
             return False
         try:
             # EXISTS counts a key once for each time it is named, so repeated ids count too.
-            return client.exists(*(_PREFIX + str(i) for i in outbox_ids)) == len(outbox_ids)
+            return client.exists(*(NOTE_PREFIX + str(i) for i in outbox_ids)) == len(outbox_ids)
         except redis.RedisError as error:
             self._away(error)
             return False
@@ -64,19 +64,15 @@ class ProcessedNotes:
         try:
             pipe = client.pipeline(transaction=False)
             for outbox_id in outbox_ids:
-                pipe.set(_PREFIX + str(outbox_id), 1, px=self.lifetime_ms)
+                pipe.set(NOTE_PREFIX + str(outbox_id), 1, px=self.lifetime_ms)
             pipe.execute()
         except redis.RedisError as error:
             self._away(error)
 
-    def ms_left(self, outbox_id: int) -> int:
-        """How long the row's note still lasts, in milliseconds (-2: there is none)."""
-        return self._client.pttl(_PREFIX + str(outbox_id)) if self._client is not None else -2
-
     def forget_all(self) -> None:
         """Drop every note: for a database whose ids start again from 1 (the tests')."""
         if self._client is not None:
-            for key in self._client.scan_iter(match=_PREFIX + "*", count=1000):
+            for key in self._client.scan_iter(match=NOTE_PREFIX + "*", count=1000):
                 self._client.delete(key)
 
     def _usable(self) -> redis.Redis | None:
