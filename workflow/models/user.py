@@ -4,16 +4,27 @@ hashes (workflow/personal_data.py)."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.db import Base
 from workflow.models._types import UTCDateTime, utcnow
 from workflow.personal_data import Sealed, hash_of
 
+# Staff are found by their window or department (the clerks a notice goes to, a department's
+# head) among every applicant's account. Only staff have either, so each index holds only them.
+STAFF_OF_WINDOW = "window_code IS NOT NULL"
+STAFF_OF_DEPARTMENT = "department_code IS NOT NULL"
+
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        Index("ix_users_window_staff", "window_code",
+              postgresql_where=text(STAFF_OF_WINDOW), sqlite_where=text(STAFF_OF_WINDOW)),
+        Index("ix_users_department_staff", "department_code",
+              postgresql_where=text(STAFF_OF_DEPARTMENT), sqlite_where=text(STAFF_OF_DEPARTMENT)),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str | None] = mapped_column(String(64), unique=True)  # staff only
