@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, update
 
+from tests.conftest import BACKEND
 from tests.factories import act, auth, inbox, routed_case, staff, user_id
+from tests.plans import plan_of, statements_reading
 from workflow.db import Session
 from workflow.deadlines import local_today
 from workflow.models import Application, PolicyVersion, RectificationTask
@@ -185,3 +187,32 @@ def test_a_bad_rating_opens_a_rectification_task_for_the_window(client):
     other = staff(client, "window_clerk", window="W04")
     assert client.get("/api/v1/admin/rectifications", headers=auth(other)).json["items"] == []
     assert client.get("/api/v1/admin/rectifications", headers=auth(applicant)).status_code == 403
+
+
+def test_a_withdrawn_case_leaves_the_department_queue(client):
+    applicant, case_id = routed_case(client, window="W05")
+    act(client, staff(client, "window_clerk", window="W05"), case_id, "accept")
+    reviewer = staff(client, "reviewer", department="transport")
+    assert listed(client, reviewer, department="transport") == [case_id]
+    assert act(client, applicant, case_id, "withdraw").status_code == 200
+    assert listed(client, reviewer, department="transport") == []
+    assert listed(client, reviewer) == [case_id]  # still theirs to look at
+
+
+def _page_plan(client, token, **query) -> str:
+    with statements_reading("applications") as sent:
+        listed(client, token, **query)
+    statement, parameters = sent[0]  # the page; then its steps
+    return plan_of(statement, parameters)
+
+
+def test_a_department_queue_and_a_persons_cases_read_only_their_own_rows(client):
+    """At a million cases these read every case before the indexes of migration 0017."""
+    reviewer = staff(client, "reviewer", department="transport")
+    by_due = _page_plan(client, reviewer, department="transport", sort="due_date")
+    theirs = _page_plan(client, reviewer, assignee=user_id(reviewer))
+    assert "ix_applications_assignee" in theirs and "ix_steps_assignee" in theirs
+    if BACKEND == "postgres":
+        assert "ix_applications_live_due" in by_due
+    else:  # SQLite finds the live cases through the status index, then sorts them
+        assert not any(line.startswith("SCAN applications") for line in by_due.splitlines())

@@ -15,6 +15,7 @@ from workflow.models._types import JSONDocument, UTCDateTime, utcnow
 UNDER_REVIEW_SQL = f"status IN ({', '.join(repr(str(s)) for s in sorted(UNDER_REVIEW))})"
 HAS_DEADLINE_SQL = "due_date IS NOT NULL"
 PROVISIONAL_SQL = "due_date_provisional"
+ASSIGNED_SQL = "assignee_id IS NOT NULL"
 
 
 class Application(Base):
@@ -49,6 +50,22 @@ class Application(Base):
             "yellow_on",
             postgresql_where=text(HAS_DEADLINE_SQL),
             sqlite_where=text(HAS_DEADLINE_SQL),
+        ),
+        # Live cases by due date: a department's queue (an open step means the case is under
+        # review) and any list of live cases sorted by due date.
+        Index(
+            "ix_applications_live_due",
+            "due_date",
+            "id",
+            postgresql_where=text(UNDER_REVIEW_SQL),
+            sqlite_where=text(UNDER_REVIEW_SQL),
+        ),
+        # The cases a clerk claimed, or was assigned, at the window.
+        Index(
+            "ix_applications_assignee",
+            "assignee_id",
+            postgresql_where=text(ASSIGNED_SQL),
+            sqlite_where=text(ASSIGNED_SQL),
         ),
         # The few provisional deadlines: the minute sweep's alert and a loaded year look them up.
         Index(
@@ -126,6 +143,14 @@ class Step(Base):
     __table_args__ = (
         UniqueConstraint("application_id", "position", "department_code"),
         Index("ix_steps_department_application", "department_code", "application_id"),
+        # The steps a reviewer claimed or was assigned (each person has few).
+        Index(
+            "ix_steps_assignee",
+            "assignee_id",
+            "application_id",
+            postgresql_where=text(ASSIGNED_SQL),
+            sqlite_where=text(ASSIGNED_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
