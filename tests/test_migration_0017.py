@@ -1,5 +1,5 @@
-"""Migration 0017 adds the queues' indexes (live cases by due date, the cases and steps a person
-holds); downgrade drops them."""
+"""Migration 0017 adds the queues' indexes (cases and live cases by due date, the cases and steps
+a person holds); downgrade drops them."""
 
 import pytest
 from alembic import command
@@ -9,7 +9,11 @@ from tests.migration_database import alembic_on, scratch_database
 from workflow.db import make_engine
 
 QUEUE_INDEXES = {
-    "applications": {"ix_applications_live_due", "ix_applications_assignee"},
+    "applications": {
+        "ix_applications_due",
+        "ix_applications_live_due",
+        "ix_applications_assignee",
+    },
     "steps": {"ix_steps_assignee"},
 }
 

@@ -216,3 +216,15 @@ def test_a_department_queue_and_a_persons_cases_read_only_their_own_rows(client)
         assert "ix_applications_live_due" in by_due
     else:  # SQLite finds the live cases through the status index, then sorts them
         assert not any(line.startswith("SCAN applications") for line in by_due.splitlines())
+
+
+def test_a_list_no_case_can_be_on_is_answered_without_reading_the_cases(client):
+    finance = staff(client, "finance")
+    for query in ({"status": "in_review"}, {"department": "housing"}, {"sla": "red"}):
+        with statements_reading("applications") as sent:
+            assert listed(client, finance, **query) == []
+        assert sent == [], query  # finance sees granted cases only; these lists are live ones
+    clerk = staff(client, "window_clerk", window="W05")
+    with statements_reading("applications") as sent:
+        assert listed(client, clerk, status="at_window", sla="red") == []
+    assert sent == []

@@ -51,8 +51,15 @@ class Application(Base):
             postgresql_where=text(HAS_DEADLINE_SQL),
             sqlite_where=text(HAS_DEADLINE_SQL),
         ),
-        # Live cases by due date: a department's queue (an open step means the case is under
-        # review) and any list of live cases sorted by due date.
+        # Cases by due date, and live cases by due date (a department's queue: an open step means
+        # the case is under review): any list sorted by due date walks one of them in order.
+        Index(
+            "ix_applications_due",
+            "due_date",
+            "id",
+            postgresql_where=text(HAS_DEADLINE_SQL),
+            sqlite_where=text(HAS_DEADLINE_SQL),
+        ),
         Index(
             "ix_applications_live_due",
             "due_date",
