@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bench.queue_data import QueueDatabase
+from bench.queue_shapes import measure_shapes
 from bench.statements import recorded_statements
 from bench.stats import percentile
 from workflow.actors import Actor
@@ -76,6 +77,7 @@ def measure_queues(databases: list[QueueDatabase]) -> dict:
                         samples[size, name].append(elapsed)
                     rows[size, name] = count
         plans = {name: _plan(engines["1m"], *QUERIES[name]) for name in QUERIES}
+        shapes = measure_shapes(engines)
         counts = {size: _counts(engine) for size, engine in engines.items()}
     finally:
         for engine in engines.values():
@@ -106,6 +108,7 @@ def measure_queues(databases: list[QueueDatabase]) -> dict:
         **figures,
         "queue_page_1m_over_10k": figures["queue"]["ratio"],
         "red_page_1m_over_10k": figures["red"]["ratio"],
+        "shapes": shapes,
     }
 
 

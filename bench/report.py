@@ -196,6 +196,13 @@ def _print_queues(q: dict) -> None:
         node = next((line.strip() for line in plan if "Scan" in line), plan[0].strip())
         executed = next((line.strip() for line in plan if line.startswith("Execution Time")), "")
         _say(f"plan at 1m, {name}: {node}; {executed}")
+    shapes = q["shapes"]
+    _say(
+        f"Every list: {shapes['shapes']} first pages (4 roles x each filter alone x newest or"
+        f" soonest due, bench/queue_shapes.py), {shapes['rounds']} times each. Slowest at 1m:"
+        f" {shapes['worst_1m']}, p50 {shapes['worst_1m_ms']:.2f} ms. Steepest from 10k to 1m:"
+        f" {shapes['steepest']}, ratio {shapes['steepest_1m_over_10k']:.3f} (no target)."
+    )
     for key, name in (("queue_page_1m_over_10k", "queue"), ("red_page_1m_over_10k", "red")):
         op, bound = TARGETS[key]
         if q[key] > bound:
@@ -343,6 +350,8 @@ def flat_figures(results: dict) -> dict:
         "celery_roundtrip_p99_ms": e["celery_roundtrip_p99_ms"],
         "queue_page_1m_over_10k": results["queues"]["queue_page_1m_over_10k"],
         "red_page_1m_over_10k": results["queues"]["red_page_1m_over_10k"],
+        "queue_shapes_worst_1m_ms": results["queues"]["shapes"]["worst_1m_ms"],
+        "queue_shapes_steepest_1m_over_10k": results["queues"]["shapes"]["steepest_1m_over_10k"],
         "route_over_bare": results["route"]["route_over_bare"],
         "step_ms": results["steps"]["step_ms"],
         "spiff_step_ms": results["steps"]["spiff_step_ms"],
