@@ -75,3 +75,11 @@ def return_to_stage(case: Application, step: Step, target_code: str) -> list[str
     for s in target:
         s.opened_on = None  # dated again as it reopens
     return [s.department_code for s in target]
+
+
+def end_review(case: Application) -> None:
+    """The review ended before its route did (a department rejected, the applicant withdrew):
+    the steps still open are nobody's work any more, in no queue and no one's list."""
+    for step in case.steps:
+        if step.status == "open":
+            step.status = "skipped"

@@ -34,6 +34,7 @@ from workflow.lifecycle import (
 from workflow.models import Application, Event, OutboxMessage
 from workflow.models._types import utcnow
 from workflow.notifications import dispatch
+from workflow.review import end_review
 
 _CASES, _EVENTS, _OUTBOX = Application.__table__, Event.__table__, OutboxMessage.__table__
 _NEW_CASE_COLUMNS = [column.key for column in _CASES.columns if column.key != "id"]
@@ -74,6 +75,8 @@ def apply(
         data = {**data, **apply_clock(session, case, row.clock, action, data)}
     if row.target in UNDER_REVIEW:  # a review stage may just have opened
         date_open_steps(session, case)
+    elif before in UNDER_REVIEW:  # the review is over; approval leaves no step open anyway
+        end_review(case)
     case.status = row.target
     case.version = (case.version or 0) + 1
     case.updated_at = utcnow()

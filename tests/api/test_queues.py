@@ -189,14 +189,33 @@ def test_a_bad_rating_opens_a_rectification_task_for_the_window(client):
     assert client.get("/api/v1/admin/rectifications", headers=auth(applicant)).status_code == 403
 
 
-def test_a_withdrawn_case_leaves_the_department_queue(client):
+def test_a_withdrawn_case_leaves_the_department_queue_and_the_reviewers_list(client):
     applicant, case_id = routed_case(client, window="W05")
     act(client, staff(client, "window_clerk", window="W05"), case_id, "accept")
     reviewer = staff(client, "reviewer", department="transport")
+    assert act(client, reviewer, case_id, "claim").status_code == 200
     assert listed(client, reviewer, department="transport") == [case_id]
-    assert act(client, applicant, case_id, "withdraw").status_code == 200
+    assert listed(client, reviewer, assignee=user_id(reviewer)) == [case_id]
+    withdrawn = act(client, applicant, case_id, "withdraw")
+    assert withdrawn.status_code == 200, withdrawn.json
+    assert [s["status"] for s in withdrawn.json["steps"]] == ["skipped"]
     assert listed(client, reviewer, department="transport") == []
+    assert listed(client, reviewer, assignee=user_id(reviewer)) == []
     assert listed(client, reviewer) == [case_id]  # still theirs to look at
+
+
+def test_a_rejection_in_a_joint_stage_ends_the_other_departments_steps(client):
+    _, case_id = routed_case(client, "housing", "W01")
+    act(client, staff(client, "window_clerk", window="W01"), case_id, "accept")
+    act(client, staff(client, "reviewer", department="housing"), case_id, "approve_step")
+    talent = staff(client, "reviewer", department="talent_office")
+    finance = staff(client, "reviewer", department="finance")
+    rejected = act(client, talent, case_id, "reject", comment="不符合条件")
+    assert rejected.status_code == 200 and rejected.json["status"] == "rejected"
+    assert {s["department_code"]: s["status"] for s in rejected.json["steps"]} == {
+        "housing": "passed", "talent_office": "failed", "finance": "skipped",
+    }  # fmt: skip
+    assert listed(client, finance, department="finance") == []
 
 
 def _page_plan(client, token, **query) -> str:

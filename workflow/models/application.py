@@ -166,7 +166,8 @@ class Step(Base):
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     code: Mapped[str] = mapped_column(String(40))  # the route stage's code
     sign: Mapped[str] = mapped_column(String(8), default="one")  # one / all / any
-    # pending / open / passed / failed / skipped (another member of an any-sign stage passed)
+    # pending / open / passed / failed / skipped (another member of an any-sign stage passed, or
+    # the review ended while it was open: rejected by another department, withdrawn)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The stage's working days (from the route version), and, once it opens, its own deadline.
