@@ -5,8 +5,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
-
+from bench.statements import recorded_statements
 from tests.conftest import BACKEND
 from workflow.db import Session
 
@@ -14,19 +13,13 @@ from workflow.db import Session
 @contextmanager
 def statements_reading(table: str) -> Iterator[list[tuple[str, object]]]:
     """The statements sent meanwhile that read `table`, with their parameters."""
-    engine = Session().get_bind()
     reads = re.compile(rf"\b(FROM|JOIN) {table}\b")
-    sent: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        if reads.search(statement):
-            sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    read: list[tuple[str, object]] = []
+    with recorded_statements(Session().get_bind()) as sent:
+        yield read
+    read.extend(
+        (statement, parameters) for statement, parameters in sent if reads.search(statement)
+    )
 
 
 def plan_of(statement: str, parameters) -> str:

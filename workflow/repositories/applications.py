@@ -15,6 +15,8 @@ from workflow.models import Application, Event, Step
 from workflow.models.application import HAS_DEADLINE_SQL, UNDER_REVIEW_SQL
 
 FULL_VIEW = frozenset({Role.TALENT_OFFICE, Role.ADMIN, Role.SYSTEM})
+# Roles that see cases in some statuses only: finance, the granted ones.
+SEEN_STATUSES = {Role.FINANCE: GRANTED}
 
 
 def visible_to(role: Role) -> Select:
@@ -36,7 +38,7 @@ def visible_to(role: Role) -> Select:
             )
             return query.where(has_step)
         case Role.FINANCE:
-            return query.where(Application.status.in_([str(s) for s in GRANTED]))
+            return query.where(Application.status.in_([str(s) for s in SEEN_STATUSES[role]]))
         case role if role in FULL_VIEW:
             return query
     return query.where(False)
@@ -117,7 +119,7 @@ def _statuses_left(role: Role, filters: CaseFilter) -> bool:
     granted cases only, and the live lists (an SLA colour, a department's open steps) cases under
     review only: such a list for finance is empty, which the database would learn only by
     reading every case."""
-    statuses = set(GRANTED) if role == Role.FINANCE else set(Status)
+    statuses = set(SEEN_STATUSES.get(role, Status))
     if filters.status is not None:
         statuses &= {filters.status}
     if filters.sla is not None or filters.department is not None:
