@@ -1,6 +1,6 @@
-"""Migrations that only add indexes: 0016 (the staff of windows and departments) and 0017 (the
-queues: cases and live cases by due date, the cases and steps a person holds). Each upgrade adds
-its indexes and each downgrade drops them."""
+"""Migrations that only add indexes: 0016 (the staff of windows and departments), 0017 (the
+queues: cases and live cases by due date, the cases and steps a person holds) and 0018 (a
+window's own lists). Each upgrade adds its indexes and each downgrade drops them."""
 
 import pytest
 from alembic import command
@@ -16,6 +16,12 @@ ADDED = {
             "ix_applications_due", "ix_applications_live_due", "ix_applications_assignee",
         },
         "steps": {"ix_steps_assignee"},
+    },
+    "0018": {
+        "applications": {
+            "ix_applications_window_due", "ix_applications_window_live_due",
+            "ix_applications_window_live_sla",
+        },
     },
 }  # fmt: skip
 
@@ -40,7 +46,9 @@ def _present(database_url: str, indexes: dict[str, set[str]]) -> set[str]:
         engine.dispose()
 
 
-@pytest.mark.parametrize(("before", "revision"), [("0015", "0016"), ("0016", "0017")])
+@pytest.mark.parametrize(
+    ("before", "revision"), [("0015", "0016"), ("0016", "0017"), ("0017", "0018")]
+)
 def test_the_indexes_come_and_go_with_their_migration(database_url, before, revision):
     indexes = ADDED[revision]
     config = alembic_on(database_url)

@@ -67,6 +67,33 @@ class Application(Base):
             postgresql_where=text(UNDER_REVIEW_SQL),
             sqlite_where=text(UNDER_REVIEW_SQL),
         ),
+        # A window's own lists: by due date (any status, or live ones only), and its live cases
+        # of one SLA colour, newest first. Without these a clerk's list walks every window's
+        # cases in that order and keeps one in 23 (20-40 ms warm at a million, 0.5 s cold).
+        Index(
+            "ix_applications_window_due",
+            "window_code",
+            "due_date",
+            "id",
+            postgresql_where=text(HAS_DEADLINE_SQL),
+            sqlite_where=text(HAS_DEADLINE_SQL),
+        ),
+        Index(
+            "ix_applications_window_live_due",
+            "window_code",
+            "due_date",
+            "id",
+            postgresql_where=text(UNDER_REVIEW_SQL),
+            sqlite_where=text(UNDER_REVIEW_SQL),
+        ),
+        Index(
+            "ix_applications_window_live_sla",
+            "window_code",
+            "sla_status",
+            "id",
+            postgresql_where=text(UNDER_REVIEW_SQL),
+            sqlite_where=text(UNDER_REVIEW_SQL),
+        ),
         # The cases a clerk claimed, or was assigned, at the window.
         Index(
             "ix_applications_assignee",
