@@ -16,6 +16,7 @@ from workflow.models import Notification, User
 from workflow.models._types import utcnow
 from workflow.notifications import PHONE_CODE
 from workflow.notifications.account_notices import text_to_send
+from workflow.personal_fields import normalise_phone
 from workflow.repositories.reference import get_user_by_phone
 from workflow.services.accounts import create_staff_user
 
@@ -54,18 +55,18 @@ def register_applicant(client: Client, identities: Identities) -> Applicant:
     phone, id_number = identities.take()
     body = {"phone": phone, "password": PASSWORD, "name": "Bench Applicant", "id_number": id_number}
     client.send_json(json_request("POST", "/api/v1/auth/register", body), expect=202)
-    confirm = {"phone": phone, "code": _sent_code(phone)}
+    confirm = {"phone": phone, "code": sent_code(phone)}
     answer = client.send_json(
         json_request("POST", "/api/v1/auth/confirm-phone", confirm), expect=200
     )
     return Applicant(answer["user"]["id"], answer["access_token"])
 
 
-def _sent_code(phone: str) -> str:
-    """The code of the phone's last code SMS, from its notification row (the text the phone
-    gets; the worker may not have delivered it yet)."""
+def sent_code(phone: str) -> str:
+    """The code of the phone's last one-time-code SMS, from its notification row (the text the
+    phone gets; the worker may not have delivered it yet). The phone as typed or normalised."""
     session = Session()
-    user = get_user_by_phone(session, phone)
+    user = get_user_by_phone(session, normalise_phone(phone) or phone)
     body = session.scalars(
         select(Notification.body)
         .where(Notification.recipient == str(user.id), Notification.kind == PHONE_CODE)

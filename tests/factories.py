@@ -2,7 +2,6 @@
 
 import io
 import itertools
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,18 +14,15 @@ from pypdf import PdfWriter
 from sqlalchemy import delete, select
 from stdnum.cn import ric
 
+from bench.fixtures import sent_code
 from config import SEED_DIR, TestConfig
 from config.queues import TaskNames
 from workflow.actors import Actor
 from workflow.db import Session
 from workflow.lifecycle import Role
-from workflow.models import Application, Notification, OutboxMessage, Policy, PolicyVersion, User
-from workflow.notifications import PHONE_CODE
-from workflow.notifications.account_notices import text_to_send
+from workflow.models import Application, OutboxMessage, Policy, PolicyVersion, User
 from workflow.notifications.dispatch import dispatch_notices
-from workflow.personal_fields import normalise_phone
 from workflow.policies import policy_terms
-from workflow.repositories.reference import get_user_by_phone
 from workflow.services.accounts import create_staff_user
 from workflow.services.documents import DocumentRules, add_document
 from workflow.services.precheck import precheck_cases
@@ -57,23 +53,10 @@ def register(client, seq: int | None = None, **overrides) -> tuple[str, int]:
     return confirmed["access_token"], confirmed["user"]["id"]
 
 
-def sms_code(phone: str) -> str:
-    """The code in the last one-time-code SMS written for this phone's account."""
-    session = Session()
-    user = get_user_by_phone(session, normalise_phone(phone))
-    body = session.scalars(
-        select(Notification.body)
-        .where(Notification.recipient == str(user.id), Notification.kind == PHONE_CODE)
-        .order_by(Notification.id.desc())
-    ).first()
-    Session.remove()
-    return re.search(r"\b([0-9]{6})\b", text_to_send(body)).group(1)
-
-
 def confirm_phone(client, phone: str) -> dict:
     """Confirms the phone with the code its SMS carries; the answer's body (tokens)."""
     response = client.post(
-        "/api/v1/auth/confirm-phone", json={"phone": phone, "code": sms_code(phone)}
+        "/api/v1/auth/confirm-phone", json={"phone": phone, "code": sent_code(phone)}
     )
     assert response.status_code == 200, response.json
     return response.json

@@ -4,7 +4,7 @@ claims and grants or refuses each after checking the person's card."""
 import pytest
 from sqlalchemy import select
 
-from tests.factories import PASSWORD, auth, id_number, register, sms_code, staff
+from tests.factories import PASSWORD, auth, id_number, register, sent_code, staff
 from workflow.db import Session
 from workflow.models import IdentityClaim, User
 
@@ -24,7 +24,7 @@ def _claimant(client, seq: int, holder_seq: int, confirm: bool = True) -> str:
     if not confirm:
         return ""
     answer = client.post(
-        "/api/v1/auth/confirm-phone", json={"phone": phone, "code": sms_code(phone)}
+        "/api/v1/auth/confirm-phone", json={"phone": phone, "code": sent_code(phone)}
     )
     assert answer.status_code == 200 and answer.json["identity_claim"]
     return answer.json["access_token"]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from config import LOCAL_TIMEZONE
-from tests.factories import PASSWORD, auth, id_number, register, sms_code, staff
+from tests.factories import PASSWORD, auth, id_number, register, sent_code, staff
 from workflow.db import Session
 from workflow.models import IdentityClaim, Notification, User
 from workflow.models._types import utcnow
@@ -98,19 +98,19 @@ def test_login_is_refused_until_the_phone_is_confirmed(client):
     wrong = client.post("/api/v1/auth/login", json={**login, "password": "wrong-password"})
     assert refused.status_code == wrong.status_code == 401
     assert refused.json == wrong.json
-    confirmed = _confirm(client, "13900000611", sms_code("13900000611"))
+    confirmed = _confirm(client, "13900000611", sent_code("13900000611"))
     assert confirmed.status_code == 200 and confirmed.json["identity_claim"] is None
     me = client.get("/api/v1/auth/me", headers=auth(confirmed.json["access_token"]))
     assert me.status_code == 200 and me.json["phone_masked"] == "139****0611"
     assert confirmed.json["refresh_token"]
     assert client.post("/api/v1/auth/login", json=login).status_code == 200
     # The code is spent.
-    assert _confirm(client, "13900000611", sms_code("13900000611")).status_code == 400
+    assert _confirm(client, "13900000611", sent_code("13900000611")).status_code == 400
 
 
 def test_a_code_is_kept_only_as_a_keyed_hash(client):
     client.post(REGISTER, json=_body(612))
-    code = sms_code("13900000612")
+    code = sent_code("13900000612")
     user = _user("13900000612")
     stored = json.dumps({c.name: str(getattr(user, c.key)) for c in User.__table__.columns})
     assert code not in stored and user.phone_code_hash
@@ -122,7 +122,7 @@ def test_a_code_is_kept_only_as_a_keyed_hash(client):
 
 def test_an_expired_code_is_refused(client):
     client.post(REGISTER, json=_body(613))
-    code = sms_code("13900000613")
+    code = sent_code("13900000613")
     Session().execute(update(User).values(phone_code_expires_at=utcnow() - timedelta(seconds=1)))
     Session().commit()
     response = _confirm(client, "13900000613", code)
@@ -133,7 +133,7 @@ def test_an_expired_code_is_refused(client):
 @pytest.mark.parametrize("wrong_tries, answer", [(4, 200), (5, 400)])
 def test_five_wrong_tries_void_the_code(client, wrong_tries, answer):
     client.post(REGISTER, json=_body(614))
-    code = sms_code("13900000614")
+    code = sent_code("13900000614")
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     answers = [_confirm(client, "13900000614", wrong) for _ in range(wrong_tries)]
     assert {response.status_code for response in answers} == {400}
@@ -143,7 +143,7 @@ def test_five_wrong_tries_void_the_code(client, wrong_tries, answer):
 
 def test_an_unknown_phone_and_a_wrong_code_get_the_same_answer(client):
     client.post(REGISTER, json=_body(615))
-    code = sms_code("13900000615")
+    code = sent_code("13900000615")
     wrong = _confirm(client, "13900000615", f"{(int(code) + 1) % 10**6:06d}")
     unknown = _confirm(client, "13900000616", code)
     assert wrong.status_code == unknown.status_code == 400 and wrong.json == unknown.json
@@ -151,11 +151,11 @@ def test_an_unknown_phone_and_a_wrong_code_get_the_same_answer(client):
 
 def test_a_resent_code_replaces_the_last_and_unknown_phones_get_the_same_answer(client):
     client.post(REGISTER, json=_body(617))
-    first = sms_code("13900000617")
+    first = sent_code("13900000617")
     resent = client.post(RESEND, json={"phone": "13900000617"})
     unknown = client.post(RESEND, json={"phone": "13900000618"})
     assert _neutral(resent, "13900000617") == _neutral(unknown, "13900000618")
-    second = sms_code("13900000617")
+    second = sent_code("13900000617")
     assert len(_sms(_user("13900000617").id, PHONE_CODE)) == 2
     if first != second:  # one in a million they are equal
         assert _confirm(client, "13900000617", first).status_code == 400
@@ -202,14 +202,14 @@ def test_quiet_hours_do_not_hold_the_code(client, tmp_path):
 def test_a_confirmed_claimant_is_told_to_bring_their_card(client):
     register(client, 641)
     client.post(REGISTER, json=_body(642, id_number=id_number(641)))
-    confirmed = _confirm(client, "13900000642", sms_code("13900000642"))
+    confirmed = _confirm(client, "13900000642", sent_code("13900000642"))
     assert confirmed.status_code == 200 and "identity card" in confirmed.json["identity_claim"]
     assert confirmed.json["user"]["id_number_masked"] is None
 
 
 def test_an_admin_looking_at_the_code_sms_does_not_see_the_code(client):
     client.post(REGISTER, json=_body(651))
-    code = sms_code("13900000651")
+    code = sent_code("13900000651")
     [row] = _sms(_user("13900000651").id, PHONE_CODE)
     admin = staff(client, "admin")
     shown = client.get(f"/api/v1/notifications/{row.id}", headers=auth(admin))

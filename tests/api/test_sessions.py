@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from config import Config
-from tests.factories import PASSWORD, auth, id_number, register, sms_code, staff, user_id
+from tests.factories import PASSWORD, auth, id_number, register, sent_code, staff, user_id
 from workflow.db import Session
 from workflow.models import RefreshToken, User
 
@@ -39,7 +39,8 @@ def test_confirming_the_phone_hands_out_a_short_access_token_and_a_refresh_token
     assert registered.status_code == 202, registered.json
     assert not Session().scalars(select(RefreshToken)).all()  # nothing until the phone is proved
     answer = client.post(
-        "/api/v1/auth/confirm-phone", json={"phone": "13900000201", "code": sms_code("13900000201")}
+        "/api/v1/auth/confirm-phone",
+        json={"phone": "13900000201", "code": sent_code("13900000201")},
     )
     assert answer.status_code == 200, answer.json
     assert answer.json["expires_in"] == app.config["ACCESS_TOKEN_TTL_SECONDS"]

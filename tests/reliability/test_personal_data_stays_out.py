@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from config.queues import TaskNames
 from tests.conftest import BACKEND, REDIS_URL
-from tests.factories import PASSWORD, act, id_number, sms_code, staff, submit_ready
+from tests.factories import PASSWORD, act, id_number, sent_code, staff, submit_ready
 from tests.processes import wait_for
 from tests.reliability.helpers import statuses
 from workflow.db import Session
@@ -92,7 +92,7 @@ def test_a_whole_case_leaves_no_personal_data_in_logs_broker_messages_or_errors(
     with BrokerTap(REDIS_URL) as tap:
         registered = client.post("/api/v1/auth/register", json={**person, "password": PASSWORD})
         assert registered.status_code == 202, registered.json
-        code = sms_code(person["phone"])
+        code = sent_code(person["phone"])
         confirm = "/api/v1/auth/confirm-phone"
         wrong_code = f"{(int(code) + 1) % 10**6:06d}"
         wrong = client.post(confirm, json={"phone": person["phone"], "code": wrong_code})
