@@ -2,7 +2,7 @@
 Celery round trip (publish a no-op, see its effect), taking turns one by one so noise hits both.
 
 Each case is made as an applicant files one that passes the pre-check, outside the clock: a
-draft (POST), its required documents (uploaded in this process, bench/documents.py) and a GET
+draft (POST), its required documents (provided in this process, bench/documents.py) and a GET
 for its ETag; the clock covers the action submit and what follows it.
 
 Both are watched the same way: polled every 2 ms from a connection of their own (the database

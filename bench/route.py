@@ -1,7 +1,7 @@
 """Measurement 5: one case's whole route through the HTTP API, next to as many bare inserts.
 
 A case of ROUTE_POLICY goes: the applicant saves it as a draft, its required documents are
-uploaded (in this process, off the clock, bench/documents.py: the pre-check routes only cases
+provided (in this process, off the clock, bench/documents.py: the pre-check routes only cases
 that have them) and the applicant submits it; the worker pre-checks it (waited for, off the
 clock: the figure is the HTTP requests only); the window clerk opens it (GET, for its ETag)
 and accepts it; a reviewer of each department of each stage of the policy's route (as GET
@@ -103,7 +103,7 @@ def _one_case(client: Client, route: Route, index: int, probe: Probe) -> tuple[f
     case, _ = send("POST", "/api/v1/applications", applicant, route.submission, expect=201)
     path = f"/api/v1/applications/{case['id']}"
     provide_documents([(case["id"], case["applicant_id"])], ROUTE_POLICY)
-    # Off the clock too: the uploads moved the ETag, which a browser would have been told.
+    # Off the clock too: the case's ETag, as the browser that uploaded the documents holds it.
     _, etag = client.send_json_tagged(json_request("GET", path, token=applicant), 200)
     send("POST", f"{path}/actions", applicant, {"action": "submit"}, etag)
     waited = _wait_at_window(probe, case["id"])
