@@ -5,8 +5,8 @@ Fairness, as built here:
 - The cases are made by the real submit service in this process with the outbox publisher left
   unbound, so their outbox rows are committed but not published (no beat runs, so no relay
   interferes); their required documents are then provided (bench/documents.py: the files and
-  rows an upload leaves; the pre-check routes only cases that have them). The clock starts when the first message is
-  handed to the broker.
+  rows an upload leaves; the pre-check routes only cases that have them). The clock starts
+  when the first message is handed to the broker.
 - Headline: one message per case, the API's fast path when it is not loaded (under load its
   publisher thread puts several ids in one message), via `publisher.publish_grouped` over
   `publisher.publisher_for`, against one no-op per message through

@@ -136,14 +136,13 @@ def _filtered(query: Select, filters: CaseFilter) -> Select:
     ):
         if value is not None:
             query = query.where(column == value)
-    if filters.sla is not None:  # the live lists: decided cases keep their last colour
+    if filters.sla is not None or filters.department is not None:
+        # The live lists: decided cases keep their last colour, and an open step means the case
+        # is under review. Said as the live indexes say it, so that these lists read live cases.
         query = query.where(text(UNDER_REVIEW_SQL))
     if filters.due_before is not None:
         query = query.where(Application.due_date <= filters.due_before)
     if filters.department is not None:
-        # An open step means the case is under review. Said as the live index says it, so that a
-        # department's queue reads its live cases only, by due date if asked.
-        query = query.where(text(UNDER_REVIEW_SQL))
         query = query.where(
             exists().where(
                 Step.application_id == Application.id,
